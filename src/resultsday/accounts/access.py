@@ -1,0 +1,238 @@
+"""Who may do what, and on which objects. Deny by default.
+
+Every view declares a permission with `@requires(...)` or opts out with `@public`; a test walks
+the URL map and fails on any view that does neither. Every object a user reaches by an id from
+the request goes through one of the `get_*_for_user` helpers below, which return the object or
+raise 404 — another centre's learner looks exactly like a learner that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from resultsday.accounts.choices import AO_ROLES, CENTRE_ROLES, Role
+from resultsday.accounts.permissions import (
+    CENTRE_READS_VIA_AO,
+    LEARNER_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Permission,
+)
+
+if TYPE_CHECKING:
+    from resultsday.accounts.models import User
+    from resultsday.catalogue.models import AwardingOrganisation
+    from resultsday.centres.models import Centre
+    from resultsday.learners.models import Learner, Registration
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What one signed-in user may do, worked out once per request from their memberships."""
+
+    user_id: int | None
+    centre_permissions: dict[int, frozenset[Permission]] = field(default_factory=dict)
+    ao_permissions: dict[int, frozenset[Permission]] = field(default_factory=dict)
+    global_permissions: frozenset[Permission] = frozenset()
+    learner_id: int | None = None
+    roles: frozenset[str] = frozenset()
+
+    def has(self, permission: Permission) -> bool:
+        via_ao = ao_equivalent(permission)
+        return (
+            permission in self.global_permissions
+            or any(permission in p for p in self.centre_permissions.values())
+            or any(via_ao in p for p in self.ao_permissions.values())
+        )
+
+    def centre_ids(self, permission: Permission) -> set[int]:
+        return {cid for cid, perms in self.centre_permissions.items() if permission in perms}
+
+    def ao_ids(self, permission: Permission) -> set[int]:
+        return {aid for aid, perms in self.ao_permissions.items() if permission in perms}
+
+    @property
+    def is_learner(self) -> bool:
+        return self.learner_id is not None
+
+
+ANONYMOUS = Principal(user_id=None)
+
+
+def ao_equivalent(permission: Permission) -> Permission:
+    """AO staff read the data of the centres their AO approves through one AO permission."""
+    return CENTRE_READS_VIA_AO.get(permission, permission)
+
+
+def principal_for(user: Any) -> Principal:
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_resultsday_principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from resultsday.accounts.models import Membership
+    from resultsday.learners.models import Learner
+
+    centre: dict[int, set[Permission]] = {}
+    ao: dict[int, set[Permission]] = {}
+    global_: set[Permission] = set()
+    roles: set[str] = set()
+    for m in Membership.objects.filter(user_id=user.pk).only(
+        "role", "centre_id", "awarding_organisation_id"
+    ):
+        perms = ROLE_PERMISSIONS.get(m.role, frozenset())
+        roles.add(m.role)
+        if m.role in CENTRE_ROLES and m.centre_id is not None:
+            centre.setdefault(m.centre_id, set()).update(perms)
+        elif m.role in AO_ROLES and m.awarding_organisation_id is not None:
+            ao.setdefault(m.awarding_organisation_id, set()).update(perms)
+        elif m.role == Role.REGULATOR:
+            global_.update(perms)
+    learner_id = Learner.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    if learner_id is not None:
+        global_.update(LEARNER_PERMISSIONS)
+        roles.add("learner")
+    principal = Principal(
+        user_id=user.pk,
+        centre_permissions={k: frozenset(v) for k, v in centre.items()},
+        ao_permissions={k: frozenset(v) for k, v in ao.items()},
+        global_permissions=frozenset(global_),
+        learner_id=learner_id,
+        roles=frozenset(roles),
+    )
+    user._resultsday_principal = principal
+    return principal
+
+
+def requires(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare the permission a view needs; 403 for a signed-in user without it."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not principal_for(request.user).has(permission):
+                raise PermissionDenied(f"You need the permission {permission.value}.")
+            return view(request, *args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def requires_any(*permissions: Permission) -> Callable[[ViewFunc], ViewFunc]:
+    """Declare that any one of several permissions opens a view (scope is checked inside)."""
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            principal = principal_for(request.user)
+            if not any(principal.has(p) for p in permissions):
+                raise PermissionDenied("You do not have permission to see this page.")
+            return view(request, *args, **kwargs)
+
+        wrapper.required_permission = permissions  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: ViewFunc) -> ViewFunc:
+    """Mark a page as reachable without signing in. Use sparingly: it is audited by a test."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return login_not_required(view)  # type: ignore[no-any-return]
+
+
+def signed_in(view: ViewFunc) -> ViewFunc:
+    """Mark a page any signed-in user may open (it must show only the user's own things)."""
+    view.any_signed_in_user = True  # type: ignore[attr-defined]
+    return view
+
+
+# ---- scoped querysets and fetches ---------------------------------------------------------
+
+
+def centres_for_user(user: Any, permission: Permission) -> QuerySet[Centre]:
+    from resultsday.centres.models import Centre
+
+    p = principal_for(user)
+    return Centre.objects.filter(
+        Q(pk__in=p.centre_ids(permission))
+        | Q(awarding_organisations__in=p.ao_ids(ao_equivalent(permission)))
+    ).distinct()
+
+
+def learners_for_user(user: Any, permission: Permission) -> QuerySet[Learner]:
+    from resultsday.learners.models import Learner
+
+    p = principal_for(user)
+    condition = Q(centre_id__in=p.centre_ids(permission))
+    ao_ids = p.ao_ids(ao_equivalent(permission))
+    if ao_ids:
+        condition |= Q(registrations__qualification__awarding_organisation_id__in=ao_ids)
+    return Learner.objects.filter(condition).distinct()
+
+
+def registrations_for_user(user: Any, permission: Permission) -> QuerySet[Registration]:
+    from resultsday.learners.models import Registration
+
+    p = principal_for(user)
+    condition = Q(centre_id__in=p.centre_ids(permission))
+    ao_ids = p.ao_ids(ao_equivalent(permission))
+    if ao_ids:
+        condition |= Q(qualification__awarding_organisation_id__in=ao_ids)
+    if p.learner_id is not None and permission in p.global_permissions:
+        condition |= Q(learner_id=p.learner_id)
+    return Registration.objects.filter(condition)
+
+
+def awarding_organisations_for_user(
+    user: Any, permission: Permission
+) -> QuerySet[AwardingOrganisation]:
+    from resultsday.catalogue.models import AwardingOrganisation
+
+    return AwardingOrganisation.objects.filter(pk__in=principal_for(user).ao_ids(permission))
+
+
+def get_centre_for_user(request: HttpRequest, number: str, permission: Permission) -> Centre:
+    return get_object_or_404(centres_for_user(request.user, permission), number=number)
+
+
+def get_learner_for_user(request: HttpRequest, pk: int, permission: Permission) -> Learner:
+    return get_object_or_404(learners_for_user(request.user, permission), pk=pk)
+
+
+def get_registration_for_user(
+    request: HttpRequest, pk: int, permission: Permission
+) -> Registration:
+    return get_object_or_404(
+        registrations_for_user(request.user, permission).select_related(
+            "learner", "qualification", "series", "centre"
+        ),
+        pk=pk,
+    )
+
+
+def get_awarding_organisation_for_user(
+    request: HttpRequest, code: str, permission: Permission
+) -> AwardingOrganisation:
+    return get_object_or_404(awarding_organisations_for_user(request.user, permission), code=code)
+
+
+def own_learner(request: HttpRequest) -> Learner:
+    from resultsday.learners.models import Learner
+
+    p = principal_for(request.user)
+    if p.learner_id is None:
+        raise Http404("No learner record is linked to this account.")
+    return Learner.objects.select_related("centre").get(pk=p.learner_id)

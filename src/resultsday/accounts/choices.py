@@ -1,0 +1,37 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    EXAMS_OFFICER = "exams_officer", "Exams officer"
+    HEAD_OF_CENTRE = "head_of_centre", "Head of centre"
+    SENIOR_TEACHER = "senior_teacher", "Senior teacher"
+    TEACHER = "teacher", "Teacher"
+    AO_OFFICER = "ao_officer", "Awarding organisation officer"
+    AO_ADMIN = "ao_admin", "Awarding organisation administrator"
+    REGULATOR = "regulator", "Regulator"
+
+
+CENTRE_ROLES = frozenset(
+    {Role.EXAMS_OFFICER, Role.HEAD_OF_CENTRE, Role.SENIOR_TEACHER, Role.TEACHER}
+)
+AO_ROLES = frozenset({Role.AO_OFFICER, Role.AO_ADMIN})
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "auth.login", "Signed in"
+    LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
+    LOGOUT = "auth.logout", "Signed out"
+    MEMBERSHIP_GRANTED = "membership.granted", "Role granted"
+    CATALOGUE_LOADED = "catalogue.loaded", "Catalogue loaded"
+    SERIES_KEY_DATE_SET = "series.key_date_set", "Series key date set"
+    LEARNER_CREATED = "learner.created", "Learner created"
+    LEARNER_AMENDED = "learner.amended", "Learner details amended"
+    REGISTRATION_CREATED = "registration.created", "Registration created"
+    REGISTRATION_WITHDRAWN = "registration.withdrawn", "Registration withdrawn"
+    REGISTRATION_TOPPED_UP = "registration.topped_up", "Registration topped up"
+    ENTRY_CREATED = "entry.created", "Entry made"
+    ENTRY_WITHDRAWN = "entry.withdrawn", "Entry withdrawn"
+    UNIT_RESULT_RECORDED = "unit_result.recorded", "Unit result recorded"
+    RESULT_VERSION_CREATED = "result.version_created", "Qualification result changed"
+    DEMO_SEEDED = "demo.seeded", "Demo data created"
+    API_TOKEN_CREATED = "api_token.created", "API key created"

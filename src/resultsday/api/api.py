@@ -1,0 +1,91 @@
+"""The JSON API at /api/v1 for MIS software. OpenAPI schema at /api/v1/openapi.json.
+
+Deny by default: every operation needs a signed-in session or an API key
+(`Authorization: Bearer rd_...`), and then the permission the operation declares. Errors have
+one shape: {"error": "..."}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from resultsday.accounts.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(secret=token)
+        if user is None:
+            return None
+        request.user = user
+        return user
+
+
+class SessionCookie(APIKeyCookie):
+    """The browser's own session, for pages that call the API. CSRF is checked by ninja."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated:
+            return request.user
+        return None
+
+
+api = NinjaAPI(
+    title="resultsday API",
+    version="1",
+    description="Results platform API for MIS software. Errors: {\"error\": \"...\"}.",
+    auth=[BearerToken(), SessionCookie(csrf=True)],
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return api.create_response(request, {"error": message}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, "Sign in or send an API key: Authorization: Bearer <key>.", 401)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, str(exc) or "You do not have permission to do this.", 403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, "Not found.", 404)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for err in exc.errors:
+        where = ".".join(str(part) for part in err.get("loc", ()) if part not in ("body",))
+        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+    return _error(request, "; ".join(problems) or "The request is not valid.", 422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, str(exc), exc.status_code)
+
+
+def _mount_routers() -> None:
+    from resultsday.accounts.api import router as accounts_router
+    from resultsday.learners.api import router as learners_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/", learners_router)
+
+
+_mount_routers()

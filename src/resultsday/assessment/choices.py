@@ -1,0 +1,17 @@
+from django.db import models
+
+
+class UnitGrade(models.TextChoices):
+    """Unit grades of BTEC Nationals (2016). N (Near Pass) exists only for external units."""
+
+    D = "D", "Distinction"
+    M = "M", "Merit"
+    P = "P", "Pass"
+    N = "N", "Near Pass"
+    U = "U", "Unclassified"
+
+
+class ResultSource(models.TextChoices):
+    CENTRE = "centre", "Reported by the centre (internal assessment)"
+    MARKED = "marked", "Marked by the awarding organisation (external assessment)"
+    CARRIED = "carried", "Carried forward from an earlier registration"

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from resultsday.awarding.models import QualificationResult, QualificationResultVersion
+
+
+class VersionInline(admin.TabularInline):
+    model = QualificationResultVersion
+    extra = 0
+    can_delete = False
+    readonly_fields = ["version", "status", "grade", "points", "previous_grade", "reason",
+                       "created_at"]
+    exclude = ["explanation"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(QualificationResult)
+class QualificationResultAdmin(admin.ModelAdmin):
+    list_display = ["registration", "status", "grade", "points", "version"]
+    list_filter = ["status"]
+    raw_id_fields = ["registration"]
+    inlines = [VersionInline]

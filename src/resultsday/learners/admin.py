@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from resultsday.learners.models import Entry, Learner, Registration
+
+
+@admin.register(Learner)
+class LearnerAdmin(admin.ModelAdmin):
+    list_display = ["candidate_number", "last_name", "first_name", "uln", "centre", "is_demo"]
+    search_fields = ["last_name", "first_name", "uln", "uci", "candidate_number"]
+    list_select_related = ["centre"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["learner", "qualification", "series", "status", "is_late", "ucas_applicant"]
+    list_filter = ["status", "series", "is_late"]
+    raw_id_fields = ["learner", "topped_up_from"]
+    list_select_related = ["learner", "qualification", "series"]
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["registration", "unit", "series", "status", "is_late"]
+    raw_id_fields = ["registration"]

@@ -1,0 +1,13 @@
+from django.db import models
+
+
+class RegistrationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    TOPPED_UP = "topped_up", "Topped up (replaced by a larger qualification)"
+    CERTIFICATED = "certificated", "Certificated"
+
+
+class EntryStatus(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    WITHDRAWN = "withdrawn", "Withdrawn"
