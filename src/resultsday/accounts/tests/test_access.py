@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from resultsday.accounts.models import AuditEvent
+from resultsday.testing import World, get_page
+
+EXEMPT_PREFIXES = ("admin/", "api/v1/")
+
+
+def _walk(patterns: list, prefix: str = ""):  # type: ignore[no-untyped-def]
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern.callback
+
+
+def test_every_page_declares_who_may_open_it() -> None:
+    undeclared = []
+    for route, view in _walk(get_resolver().url_patterns):
+        if route.startswith(EXEMPT_PREFIXES):
+            continue
+        declared = (
+            hasattr(view, "required_permission")
+            or getattr(view, "is_public", False)
+            or getattr(view, "any_signed_in_user", False)
+        )
+        if not declared:
+            undeclared.append(route)
+    assert undeclared == [], f"views without a declared permission: {undeclared}"
+
+
+def _centre_a_pages(world: World) -> list[str]:
+    return [
+        f"/centres/{world.centre_a.number}/",
+        f"/centres/{world.centre_a.number}/learners/",
+        f"/learners/{world.learner.pk}/",
+    ]
+
+
+def test_it_shows_nothing_of_centre_a_to_the_exams_officer_at_centre_b(client, world) -> None:
+    client.force_login(world.exams_officer_b)
+    for url in _centre_a_pages(world):
+        get_page(client, url, status=404)
+    response = client.get(f"/api/v1/centres/{world.centre_a.number}/learners")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found."}
+
+
+def test_centre_a_staff_reach_their_own_pages(client, world) -> None:
+    client.force_login(world.exams_officer_a)
+    for url in _centre_a_pages(world):
+        get_page(client, url)
+
+
+def test_it_hides_centre_a_from_the_audit_log_of_centre_b(client, world) -> None:
+    client.force_login(world.exams_officer_a)  # writes a login event for centre A? no: no centre
+    from resultsday.accounts.choices import AuditAction
+    from resultsday.accounts.services import audit_record
+
+    audit_record(actor=world.exams_officer_a, action=AuditAction.LEARNER_AMENDED,
+                 summary="Amended Ada's date of birth", centre=world.centre_a)
+    client.force_login(world.exams_officer_b)
+    page = get_page(client, "/audit/")
+    assert "Amended Ada" not in page.content.decode()
+    client.force_login(world.exams_officer_a)
+    assert "Amended Ada" in get_page(client, "/audit/").content.decode()
+
+
+def test_a_teacher_cannot_read_the_audit_log(client, world) -> None:
+    client.force_login(world.teacher_a)
+    get_page(client, "/audit/", status=403)
+
+
+def test_an_ao_officer_sees_centres_of_their_ao_only(client, world) -> None:
+    client.force_login(world.ao_officer)
+    get_page(client, f"/learners/{world.learner.pk}/")
+    client.force_login(world.other_ao_officer)
+    get_page(client, f"/learners/{world.learner.pk}/", status=404)
+    get_page(client, f"/ao/{world.ao.code}/", status=404)
+
+
+def test_a_learner_cannot_open_centre_pages(client, world) -> None:
+    client.force_login(world.learner_user)
+    get_page(client, f"/centres/{world.centre_a.number}/", status=403)
+    get_page(client, f"/learners/{world.learner.pk}/", status=403)
+
+
+def test_the_regulator_sees_no_learner(client, world) -> None:
+    client.force_login(world.regulator)
+    get_page(client, f"/learners/{world.learner.pk}/", status=403)
+
+
+@pytest.mark.parametrize("url", ["/", "/centres/10001/", "/audit/", "/key-dates/", "/my/"])
+def test_it_sends_anonymous_visitors_to_sign_in(client, world, url) -> None:
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/")
+
+
+def test_the_api_answers_anonymous_callers_with_401_in_one_error_shape(client, world) -> None:
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert set(response.json()) == {"error"}
+
+
+def test_the_api_accepts_a_bearer_key_and_scopes_to_its_user(client, world) -> None:
+    from resultsday.accounts.services import api_token_create
+
+    _, secret = api_token_create(actor=None, user=world.exams_officer_a, name="MIS")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    ok = client.get(f"/api/v1/centres/{world.centre_a.number}/learners", **auth)
+    assert ok.status_code == 200
+    assert [row["uln"] for row in ok.json()] == [world.learner.uln]
+    other = client.get(f"/api/v1/centres/{world.centre_b.number}/learners", **auth)
+    assert other.status_code == 404
+    bad = client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer rd_wrong")
+    assert bad.status_code == 401
+
+
+def test_signing_in_and_failing_to_sign_in_are_audited(client, world) -> None:
+    get_page(client, "/sign-in/")
+    response = client.post("/sign-in/", {"username": "eo_a", "password": "wrong"})
+    assert response.status_code == 200
+    assert "Enter a correct username and password" in response.content.decode()
+    assert "<title>Error: " in response.content.decode()
+    response = client.post(
+        "/sign-in/", {"username": "eo_a", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    actions = list(AuditEvent.objects.values_list("action", flat=True))
+    assert "auth.login" in actions and "auth.login_failed" in actions
+
+
+@pytest.mark.parametrize(
+    ("persona", "landing"),
+    [
+        ("exams_officer_a", "/centres/10001/"),
+        ("head_of_centre_a", "/centres/10001/"),
+        ("teacher_a", "/centres/10001/"),
+        ("learner_user", "/my/"),
+        ("ao_officer", "/ao/demo-ao/"),
+        ("regulator", "/regulator/"),
+    ],
+)
+def test_each_persona_lands_on_their_role_home_page(client, world, persona, landing) -> None:
+    client.force_login(getattr(world, persona))
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == landing
+    get_page(client, landing)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from resultsday.config import database_from_url, env_bool
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"SECRET_KEY", "RESULTSDAY_DEMO", "DATABASE_URL", "DEBUG"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import resultsday.settings"],
+        env=clean, capture_output=True, text=True, check=False,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_outside_demo_mode() -> None:
+    result = _start({})
+    assert result.returncode != 0
+    assert "Set the environment variable SECRET_KEY" in result.stderr
+
+
+def test_it_starts_in_demo_mode_without_a_secret(tmp_path) -> None:
+    result = _start({"RESULTSDAY_DEMO": "1", "RESULTSDAY_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_refuses_a_short_secret() -> None:
+    result = _start({"SECRET_KEY": "short"})
+    assert "SECRET_KEY is too short" in result.stderr
+
+
+def test_it_refuses_a_malformed_database_url_at_start_up() -> None:
+    result = _start({"SECRET_KEY": "x" * 50, "DATABASE_URL": "mysql//nope"})
+    assert result.returncode != 0
+    assert "DATABASE_URL='mysql//nope' is not a database address" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["oracle://x/y", "nonsense", "postgres://postgres@127.0.0.1:5432/"])
+def test_database_urls_we_cannot_use_are_refused_with_what_to_set(url: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        database_from_url(url)
+
+
+def test_postgres_and_sqlite_urls_are_read() -> None:
+    assert database_from_url("postgres://postgres@127.0.0.1:5432/rd")["NAME"] == "rd"
+    assert database_from_url("sqlite:///var/x.sqlite3")["ENGINE"].endswith("sqlite3")
+
+
+def test_a_yes_no_setting_that_is_neither_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="DEBUG"):
+        env_bool("DEBUG", env={"DEBUG": "maybe"})
+    assert env_bool("DEBUG", env={"DEBUG": "yes"}) is True
