@@ -43,10 +43,13 @@ class Qualification(models.Model):
     suite = models.ForeignKey(Suite, on_delete=models.PROTECT, related_name="qualifications")
     qn = models.CharField("Ofqual QN", max_length=10, unique=True, validators=[qn_validator])
     title = models.CharField(max_length=300)
-    level = models.PositiveSmallIntegerField()
-    size_glh = models.PositiveIntegerField("size (GLH)")
+    level = models.CharField(max_length=8, help_text='e.g. "3" or "1/2".')
+    size_glh = models.PositiveIntegerField(
+        "size (GLH)", null=True, blank=True, help_text="Empty for component-based (UMS) suites."
+    )
     results_day_type = models.CharField(max_length=16, choices=ResultsDayType.choices)
-    sector = models.CharField(max_length=100, blank=True)
+    sector = models.SlugField(max_length=100, blank=True)
+    spec_file = models.CharField(max_length=300, blank=True, help_text="The grading spec file.")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -63,7 +66,7 @@ class Unit(models.Model):
     code = models.CharField(max_length=32, help_text="Unique within the suite, e.g. BUS-3.")
     number = models.CharField(max_length=16, help_text="The number printed in the specification.")
     title = models.CharField(max_length=300)
-    glh = models.PositiveIntegerField("GLH")
+    glh = models.PositiveIntegerField("GLH", null=True, blank=True)
     assessment = models.CharField(max_length=16, choices=Assessment.choices)
 
     class Meta:

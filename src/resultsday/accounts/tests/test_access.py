@@ -33,12 +33,30 @@ def test_every_page_declares_who_may_open_it() -> None:
     assert undeclared == [], f"views without a declared permission: {undeclared}"
 
 
+# Every page that takes an object from the URL, and how to point it at centre A's object.
+# A new page with a URL parameter must be added here, or the test below fails.
+CENTRE_A_PAGES = {
+    "centres/<str:number>/": lambda w: f"/centres/{w.centre_a.number}/",
+    "centres/<str:number>/learners/": lambda w: f"/centres/{w.centre_a.number}/learners/",
+    "learners/<int:pk>/": lambda w: f"/learners/{w.learner.pk}/",
+}
+# Pages with a parameter that is not centre data, and who may see them.
+NOT_CENTRE_DATA = {
+    "ao/<slug:code>/": "AO staff of that AO only (tested below)",
+    "catalogue/<int:pk>/": "AO staff of the qualification's AO only",
+}
+
+
 def _centre_a_pages(world: World) -> list[str]:
-    return [
-        f"/centres/{world.centre_a.number}/",
-        f"/centres/{world.centre_a.number}/learners/",
-        f"/learners/{world.learner.pk}/",
-    ]
+    return [build(world) for build in CENTRE_A_PAGES.values()]
+
+
+def test_every_page_with_a_url_parameter_is_in_the_isolation_test() -> None:
+    parametrised = {
+        route for route, _ in _walk(get_resolver().url_patterns)
+        if "<" in route and not route.startswith(EXEMPT_PREFIXES)
+    }
+    assert parametrised == set(CENTRE_A_PAGES) | set(NOT_CENTRE_DATA)
 
 
 def test_it_shows_nothing_of_centre_a_to_the_exams_officer_at_centre_b(client, world) -> None:

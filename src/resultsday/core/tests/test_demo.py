@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from resultsday.accounts.models import User
+from resultsday.core.demo import demo_seed
+from resultsday.learners.models import Learner, Registration
+from resultsday.testing import get_page
+
+
+@pytest.fixture
+def demo(db):
+    return demo_seed(seed=7, centres=3, learners=120)
+
+
+def test_the_demo_is_reproducible_from_its_seed(db) -> None:
+    first = demo_seed(seed=3, centres=2, learners=40)
+    ulns = list(Learner.objects.order_by("pk").values_list("uln", "last_name"))
+    from django.core.management import call_command
+
+    call_command("flush", "--no-input", verbosity=0)
+    second = demo_seed(seed=3, centres=2, learners=40)
+    assert first.scenarios == second.scenarios
+    assert list(Learner.objects.order_by("pk").values_list("uln", "last_name")) == ulns
+
+
+def test_everything_the_demo_makes_is_labelled_demo(demo) -> None:
+    assert not Learner.objects.filter(is_demo=False).exists()
+    assert not User.objects.filter(is_demo=False).exists()
+    assert all("(demo)" in c for c in Learner.objects.values_list("centre__name", flat=True))
+
+
+def test_the_demo_plants_the_problems_that_make_results_late(demo) -> None:
+    for problem in ["internal_units_missing", "external_entry_missing",
+                    "invalid_unit_combination", "top_up_needed", "late_registration"]:
+        assert demo.scenarios[problem] > 0, problem
+    assert Registration.objects.filter(is_late=True).exists()
+    split = Learner.objects.filter(registrations__status="active").values("pk")
+    assert split.count() > Learner.objects.count() * 0.5
+
+
+def test_demo_learners_have_valid_identifiers(demo) -> None:
+    from resultsday.identifiers import check_uci, check_uln
+
+    for uln, uci in Learner.objects.values_list("uln", "uci")[:200]:
+        assert check_uln(uln).ok, uln
+        assert check_uci(uci).ok, uci
+
+
+def test_each_printed_demo_login_reaches_its_home_page(client, demo) -> None:
+    for persona, username, _ in demo.logins:
+        assert client.login(username=username, password="resultsday-demo"), persona
+        response = client.get("/", follow=True)
+        assert response.status_code == 200, persona
+        final_url = response.redirect_chain[-1][0] if response.redirect_chain else "/"
+        get_page(client, final_url)
+        client.logout()
