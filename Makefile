@@ -44,6 +44,7 @@ demo: install ## Set up SQLite with demo data and serve http://127.0.0.1:8000 (w
 lint: $(VENV)/.installed ## ruff and mypy
 	$(BIN)/ruff check src bench
 	$(BIN)/mypy src/resultsday
+	$(BIN)/mypy --strict src/resultsday/grading src/resultsday/formats src/resultsday/identifiers.py
 
 .PHONY: test
 test: install lint ## The whole suite: lint, types, migrations check, tests

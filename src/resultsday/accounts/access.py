@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from resultsday.accounts.choices import AO_ROLES, CENTRE_ROLES, Role
@@ -28,12 +28,11 @@ from resultsday.accounts.permissions import (
 )
 
 if TYPE_CHECKING:
-    from resultsday.accounts.models import User
     from resultsday.catalogue.models import AwardingOrganisation
     from resultsday.centres.models import Centre
     from resultsday.learners.models import Learner, Registration
 
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ def requires(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorate(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not principal_for(request.user).has(permission):
                 raise PermissionDenied(f"You need the permission {permission.value}.")
             return view(request, *args, **kwargs)
@@ -135,7 +134,7 @@ def requires_any(*permissions: Permission) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorate(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             principal = principal_for(request.user)
             if not any(principal.has(p) for p in permissions):
                 raise PermissionDenied("You do not have permission to see this page.")

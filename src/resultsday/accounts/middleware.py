@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -15,7 +15,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
+    ) -> HttpResponseBase | None:
         if request.path_info.startswith("/api/"):
             return None
-        return super().process_view(request, view_func, view_args, view_kwargs)  # type: ignore[no-any-return]
+        return super().process_view(request, view_func, view_args, view_kwargs)

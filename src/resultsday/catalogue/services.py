@@ -53,10 +53,10 @@ def catalogue_load(
     """
     catalogue = Catalogue.load(directory)  # raises SpecError naming file and path
     suites: dict[str, Suite] = {}
-    for suite_id, spec in catalogue.suites.items():
+    for suite_id, suite_spec in catalogue.suites.items():
         suite, _ = Suite.objects.update_or_create(
             code=suite_id,
-            defaults={"name": spec.name, "awarding_organisation": awarding_organisation},
+            defaults={"name": suite_spec.name, "awarding_organisation": awarding_organisation},
         )
         suites[suite_id] = suite
     unit_count = 0

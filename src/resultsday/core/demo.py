@@ -185,12 +185,12 @@ def _chosen_units(
     chosen = [p for p in structure if p.mandatory]
     optional = [p for p in structure if not p.mandatory]
     rng.shuffle(optional)
-    glh = sum(p.unit.glh for p in chosen)
+    glh = sum(p.unit.glh or 0 for p in chosen)
     for placement in optional:
         if glh >= size_glh:
             break
         chosen.append(placement)
-        glh += placement.unit.glh
+        glh += placement.unit.glh or 0
     return chosen
 
 
@@ -220,7 +220,7 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
         raise RuntimeError("The shipped catalogue has no qualification to register learners on.")
     structures = {q.pk: _structure(q) for q in qualifications}
     # Larger qualifications are the common Level 3 programmes; weight them up.
-    weights = [1.0 + q.size_glh / 360 for q in qualifications]
+    weights = [1.0 + (q.size_glh or 0) / 360 for q in qualifications]
     by_suite_size = {(q.suite_id, q.sector, q.size_glh): q for q in qualifications}
 
     centre_objs = []
@@ -308,12 +308,12 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
             is_late=scenario == "late_registration",
         )
         registrations.append(registration)
-        chosen = _chosen_units(rng, structures[qualification.pk], qualification.size_glh)
+        chosen = _chosen_units(rng, structures[qualification.pk], qualification.size_glh or 0)
         plans.append((registration, chosen, scenario, set()))
         if scenario == "top_up_needed":
             smaller = [q for (suite, sector, size), q in by_suite_size.items()
                        if suite == qualification.suite_id and sector == qualification.sector
-                       and size < qualification.size_glh]
+                       and size is not None and size < (qualification.size_glh or 0)]
             if smaller:
                 # The learner's results are split: some units sit on a smaller registration.
                 small = rng.choice(smaller)
