@@ -1,0 +1,10 @@
+"""Framework-free readers and writers for the files resultsday exchanges (DESIGN.md §3).
+
+- :mod:`resultsday.formats.columns`: the column specification shared by readers and writers.
+- :mod:`resultsday.formats.tabular`: reading uploaded CSV and XLSX files.
+- :mod:`resultsday.formats.safe_output`: writing CSV and XLSX with formula injection
+  neutralised, and import templates.
+- :mod:`resultsday.formats.edi`: JCQ fixed-width EDI files (exchange-formats.md §1).
+
+See docs/formats.md for what each accepts and produces.
+"""
