@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, tuple[Permission, ...]]] = [
     ("Home", "core:home", ()),
     ("Catalogue", "catalogue:index", (Permission.AO_CATALOGUE_READ,)),
     ("Key dates", "catalogue:key_dates", ()),
+    ("Grade calculator", "catalogue:calculator", (Permission.GRADE_CALCULATOR_USE,)),
     ("Audit", "accounts:audit", (Permission.CENTRE_AUDIT_READ, Permission.AO_AUDIT_READ)),
 ]
 

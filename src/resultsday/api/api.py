@@ -82,9 +82,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount_routers() -> None:
     from resultsday.accounts.api import router as accounts_router
+    from resultsday.catalogue.api import router as catalogue_router
     from resultsday.learners.api import router as learners_router
 
     api.add_router("/", accounts_router)
+    api.add_router("/", catalogue_router)
     api.add_router("/", learners_router)
 
 

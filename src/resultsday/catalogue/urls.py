@@ -9,4 +9,5 @@ urlpatterns = [
     path("catalogue/<int:pk>/", views.qualification_detail, name="qualification"),
     path("key-dates/", views.key_dates, name="key_dates"),
     path("regulator/", views.regulator_home, name="regulator_home"),
+    path("calculator/", views.grade_calculator, name="calculator"),
 ]

@@ -11,6 +11,12 @@ from resultsday.accounts.access import (
     signed_in,
 )
 from resultsday.accounts.permissions import Permission
+from resultsday.grading import GradeRequestError, grade, parse_request
+from resultsday.catalogue.calculator import (
+    calculator_qualifications,
+    calculator_request,
+    unit_choices,
+)
 from resultsday.catalogue.models import Qualification
 from resultsday.catalogue.selectors import (
     key_dates_all,
@@ -73,3 +79,21 @@ def regulator_home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "catalogue/regulator_home.html", {"organisations": regulator_overview()}
     )
+
+
+@requires(Permission.GRADE_CALCULATOR_USE)
+def grade_calculator(request: HttpRequest) -> HttpResponse:
+    qualifications = calculator_qualifications()
+    by_qn = {q.qn: q for q in qualifications}
+    chosen = by_qn.get(request.GET.get("qualification", ""))
+    context: dict[str, object] = {"qualifications": qualifications, "chosen": chosen}
+    if chosen is not None:
+        choices = unit_choices(chosen, request.GET)
+        context["choices"] = choices
+        if request.GET.get("calculate"):
+            grading_request = calculator_request(chosen, choices, registered_on=None)
+            try:
+                context["outcome"] = grade(parse_request(grading_request))
+            except GradeRequestError as exc:
+                context["problem"] = f"{exc.path}: {exc.message}"
+    return render(request, "catalogue/calculator.html", context)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from resultsday.grading.cli import run
+
+
+class Command(BaseCommand):
+    help = (
+        "Grade one JSON request, or JSON Lines (one request per line), from FILE or - (stdin). "
+        "Prints the outcome as text, or as JSON with --json (JSON Lines always print JSON, one "
+        "outcome per line, in order). Invalid input: exit status 2 and a message naming the "
+        "line and field. The request format is in docs/grading.md."
+    )
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="A file of JSON or JSON Lines, or - for standard input.")
+        parser.add_argument("--json", action="store_true", help="Print the outcome as JSON.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options["file"]
+        if name == "-":
+            text = sys.stdin.read()
+        else:
+            path = Path(name)
+            if not path.is_file():
+                raise CommandError(f"{name}: no such file")
+            text = path.read_text(encoding="utf-8")
+        status, output = run(text, as_json=options["json"])
+        if status != 0:
+            self.stderr.write(output)
+            raise SystemExit(status)
+        self.stdout.write(output)
