@@ -1,0 +1,199 @@
+"""Grading engine throughput: outcomes per second in one process.
+
+    python bench/grading.py                       # 1,000,000 seeded random requests
+    python bench/grading.py -n 200000 --seed 7
+    python bench/grading.py --write-jsonl var/grade-100k.jsonl   # input for the CLI timing
+
+Requests are generated before timing (in chunks, so memory stays bounded) and only
+``grade()`` is timed. The mix aims at a real cohort: every shipped qualification, mostly
+P/M/D with a few U and N, some external points and resits, some internal retakes, 3% of
+learners with a result still to come, a few surplus optional units and a few inline-structure requests.
+Target: at least 50,000 outcomes per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from resultsday.grading import (
+    Assessment,
+    Attempt,
+    Catalogue,
+    GradeRequest,
+    UnitGrade,
+    UnitRequest,
+    default_catalogue,
+    grade,
+)
+from resultsday.grading.model import Structure, UnitDef
+
+TARGET_PER_SECOND = 50_000
+CHUNK = 100_000
+
+INTERNAL = ([UnitGrade.U, UnitGrade.P, UnitGrade.M, UnitGrade.D], [2, 38, 35, 25])
+EXTERNAL = ([UnitGrade.U, UnitGrade.N, UnitGrade.P, UnitGrade.M, UnitGrade.D], [1.5, 5, 38, 33, 22.5])
+OPTIONAL = ([UnitGrade.U, UnitGrade.P, UnitGrade.M, UnitGrade.D], [4, 38, 35, 23])
+# Registration dates: cohorts since the 1 November 2019 table; IT also has 2016-2019 cohorts.
+DATES = [date(2020, 9, 1), date(2021, 9, 1), date(2022, 9, 1), date(2023, 9, 1)]
+IT_DATES = [date(2017, 9, 1), date(2018, 9, 1)]
+
+
+class RequestFactory:
+    """Seeded random requests. Unit objects are shared between requests (they are immutable)."""
+
+    def __init__(self, catalogue: Catalogue, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.catalogue = catalogue
+        self.qualifications = sorted(catalogue.qualifications.values(), key=lambda q: q.qn)
+        self.it_qns = {q.qn for q in self.qualifications if q.sector == "information-technology"}
+        self._units: dict[tuple[str, UnitGrade | None, bool], UnitRequest] = {}
+
+    def _grade(self, unit: UnitDef) -> UnitGrade:
+        grades, weights = (
+            (EXTERNAL if unit.assessment is Assessment.EXTERNAL else INTERNAL)
+            if unit.mandatory
+            else OPTIONAL
+        )
+        return self.rng.choices(grades, weights)[0]
+
+    def _unit(self, unit: UnitDef, inline: bool) -> UnitRequest:
+        rng = self.rng
+        roll = rng.random()
+        external = unit.assessment is Assessment.EXTERNAL
+        structure = (
+            {"glh": unit.glh, "assessment": unit.assessment, "mandatory": unit.mandatory} if inline else {}
+        )
+        if external and roll < 0.05:  # resit: two attempts, best counts
+            attempts = (Attempt(grade=self._grade(unit)), Attempt(grade=self._grade(unit)))
+            return UnitRequest(unit.id, attempts, **structure)
+        if external and roll < 0.15:  # points from the mark conversion, within the grade's band
+            grade_ = self._grade(unit)
+            if grade_ is UnitGrade.U:
+                return UnitRequest(unit.id, (Attempt(grade=grade_),), **structure)
+            low = unit.points[list(UnitGrade).index(grade_)] or 0
+            higher = [p for p in unit.points[list(UnitGrade).index(grade_) + 1 :] if p is not None]
+            points = rng.randrange(low, higher[0]) if higher else low
+            return UnitRequest(unit.id, (Attempt(grade=grade_, points=points),), **structure)
+        if not external and roll < 0.04:  # an internal retake (capped at P)
+            attempts = (Attempt(grade=UnitGrade.U), Attempt(grade=self._grade(unit), retake=True))
+            return UnitRequest(unit.id, attempts, **structure)
+        grade_ = self._grade(unit)
+        if inline:
+            return UnitRequest(unit.id, (Attempt(grade=grade_),), **structure)
+        key = (unit.id, grade_, False)
+        found = self._units.get(key)
+        if found is None:
+            found = self._units[key] = UnitRequest(unit.id, (Attempt(grade=grade_),))
+        return found
+
+    def request(self) -> GradeRequest:
+        rng = self.rng
+        qualification = rng.choice(self.qualifications)
+        structure: Structure | None = qualification.structure
+        assert structure is not None
+        inline = rng.random() < 0.05
+        optional_count = structure.optional_glh // (structure.optional_unit_glh or 1)
+        if structure.optional and rng.random() < 0.05:
+            optional_count += 1  # a surplus optional unit: the best ones count
+        chosen = rng.sample(structure.optional, min(optional_count, len(structure.optional)))
+        units = [self._unit(u, inline) for u in (*structure.mandatory, *chosen)]
+        if rng.random() < 0.03:  # a learner with one result still to come
+            i = rng.randrange(len(units))
+            units[i] = UnitRequest(
+                units[i].id, (), units[i].glh, units[i].assessment, units[i].mandatory, units[i].title
+            )
+        rng.shuffle(units)
+        # the IT-only 2016 table applies to IT qualifications by QN, not to inline structures
+        dates = DATES + IT_DATES if qualification.qn in self.it_qns and not inline else DATES
+        on = rng.choice(dates)
+        if inline:
+            return GradeRequest(
+                tuple(units), suite=structure.suite.id, size_glh=structure.size.glh, registered_on=on
+            )
+        return GradeRequest(tuple(units), qualification=qualification.qn, registered_on=on)
+
+    def batch(self, n: int) -> list[GradeRequest]:
+        return [self.request() for _ in range(n)]
+
+
+def bench_grade(n: int, seed: int, catalogue: Catalogue) -> tuple[float, Counter[str]]:
+    """Grade ``n`` seeded requests; returns (outcomes per second, grade counts)."""
+    factory = RequestFactory(catalogue, seed)
+    grades: Counter[str] = Counter()
+    elapsed = 0.0
+    done = 0
+    while done < n:
+        batch = factory.batch(min(CHUNK, n - done))
+        gc.collect()
+        gc.freeze()  # the generated requests are long-lived: keep the collector off them
+        start = time.perf_counter()
+        for request in batch:
+            grades[grade(request, catalogue).grade] += 1
+        elapsed += time.perf_counter() - start
+        gc.unfreeze()
+        done += len(batch)
+    return n / elapsed, grades
+
+
+def write_cli_input(path: Path, n: int = 100_000, seed: int = 2024) -> None:
+    """Write ``n`` seeded requests as JSON Lines: the input for timing `resultsday grade FILE`."""
+    factory = RequestFactory(default_catalogue(), seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for _ in range(n):
+            out.write(json.dumps(factory.request().to_dict()) + "\n")
+
+
+def time_cli_core(path: Path) -> float:
+    """Seconds for ``grading.cli.run`` over a JSONL file (parse + grade + JSON out, no process).
+
+    The lead adds the timing of the `resultsday grade FILE` command itself next to this.
+    """
+    from resultsday.grading.cli import run
+
+    text = path.read_text(encoding="utf-8")
+    start = time.perf_counter()
+    status, _ = run(text, as_json=True)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"the CLI refused {path}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=1_000_000, help="requests to grade (default 1,000,000)")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--write-jsonl", type=Path, help="write CLI input (JSON Lines) to this file")
+    parser.add_argument("--jsonl-n", type=int, default=100_000, help="lines to write (default 100,000)")
+    args = parser.parse_args(argv)
+    if args.write_jsonl:
+        write_cli_input(args.write_jsonl, args.jsonl_n, args.seed)
+        seconds = time_cli_core(args.write_jsonl)
+        print(
+            f"wrote {args.jsonl_n:,} requests to {args.write_jsonl}; cli.run: {seconds:.1f} s "
+            f"({args.jsonl_n / seconds:,.0f} lines/s)"
+        )
+        return 0
+    catalogue = default_catalogue()
+    per_second, grades = bench_grade(args.n, args.seed, catalogue)
+    top = ", ".join(f"{g} {c / args.n:.1%}" for g, c in grades.most_common(6))
+    verdict = "meets" if per_second >= TARGET_PER_SECOND else "BELOW"
+    print(
+        f"graded {args.n:,} requests: {per_second:,.0f} outcomes/s "
+        f"({verdict} the target of {TARGET_PER_SECOND:,})"
+    )
+    print(f"most common grades: {top}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""Grading requests: the plain dataclasses the engine takes, and parsing them from JSON.
+
+A request either names a catalogue qualification (``qualification``: QN) and gives unit ids
+with results, or gives the structure inline (``suite``, ``size_glh`` and, per unit, ``glh``,
+``assessment`` and ``mandatory``). See DESIGN.md §5 and docs/grading.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from resultsday.grading.boundaries import Boundaries, BoundaryError
+from resultsday.grading.errors import GradeRequestError, format_path
+from resultsday.grading.grades import RANK, Assessment, UnitGrade
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt at a unit: a grade, external points, or a raw mark (with its boundaries).
+
+    Points-based suites need ``boundaries`` with a raw mark; UMS suites need ``series`` instead.
+
+    ``retake`` marks an internal retake (capped by the suite, S1 p.342). ``series`` names the
+    assessment series (needed by UMS suites to pick the raw->UMS table).
+    """
+
+    grade: UnitGrade | None = None
+    points: int | None = None
+    raw_mark: int | None = None
+    boundaries: Boundaries | None = None
+    retake: bool = False
+    series: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form of this attempt (only the fields that are set)."""
+        data: dict[str, Any] = {}
+        if self.grade is not None:
+            data["grade"] = self.grade.value
+        if self.points is not None:
+            data["points"] = self.points
+        if self.raw_mark is not None:
+            data["raw_mark"] = self.raw_mark
+        if self.boundaries is not None:
+            b = self.boundaries
+            data["boundaries"] = {"max": b.max, "N": b.N, "P": b.P, "M": b.M, "D": b.D}
+        if self.retake:
+            data["retake"] = True
+        if self.series is not None:
+            data["series"] = self.series
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRequest:
+    """A unit's results (best attempt counts) and, for inline requests, its structure."""
+
+    id: str
+    attempts: tuple[Attempt, ...] = ()
+    glh: int | None = None
+    assessment: Assessment | None = None
+    mandatory: bool | None = None
+    title: str | None = None
+    # rank of the grade when the unit has exactly one attempt that is a plain grade (no
+    # points, raw mark or retake), else -1: lets the engine score the common case directly
+    plain_rank: int = field(init=False, repr=False, compare=False)
+    # whether the request gives any structure field (checked against the catalogue if so)
+    has_structure: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain = -1
+        if len(self.attempts) == 1:
+            only = self.attempts[0]
+            if only.grade is not None and only.points is None and only.raw_mark is None and not only.retake:
+                plain = RANK[only.grade]
+        object.__setattr__(self, "plain_rank", plain)
+        has_structure = self.glh is not None or self.assessment is not None or self.mandatory is not None
+        object.__setattr__(self, "has_structure", has_structure)
+
+    @classmethod
+    def graded(
+        cls,
+        id: str,
+        grade: UnitGrade | str | None,
+        *,
+        points: int | None = None,
+        retake: bool = False,
+        glh: int | None = None,
+        assessment: Assessment | str | None = None,
+        mandatory: bool | None = None,
+        title: str | None = None,
+    ) -> UnitRequest:
+        """A unit with a single attempt (a convenience for callers and tests)."""
+        attempt = Attempt(grade=UnitGrade(grade) if grade is not None else None, points=points, retake=retake)
+        return cls(
+            id=id,
+            attempts=(attempt,) if grade is not None or points is not None else (),
+            glh=glh,
+            assessment=Assessment(assessment) if assessment is not None else None,
+            mandatory=mandatory,
+            title=title,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form of this unit: a single result inline, several as ``attempts``."""
+        data: dict[str, Any] = {"id": self.id}
+        if len(self.attempts) == 1:
+            data.update(self.attempts[0].to_dict())
+        elif self.attempts:
+            data["attempts"] = [attempt.to_dict() for attempt in self.attempts]
+        for name in ("glh", "assessment", "mandatory", "title"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRequest:
+    """What to grade: a qualification (QN) or an inline structure, and the unit results."""
+
+    units: tuple[UnitRequest, ...]
+    qualification: str | None = None
+    suite: str | None = None
+    size_glh: int | None = None
+    registered_on: date | None = None  # default: today
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form (JSON-ready); ``parse_request(request.to_dict()) == request``."""
+        data: dict[str, Any] = {}
+        if self.qualification is not None:
+            data["qualification"] = self.qualification
+        if self.suite is not None:
+            data["suite"] = self.suite
+        if self.size_glh is not None:
+            data["size_glh"] = self.size_glh
+        if self.registered_on is not None:
+            data["registered_on"] = self.registered_on.isoformat()
+        data["units"] = [unit.to_dict() for unit in self.units]
+        return data
+
+
+# --- the wire format -----------------------------------------------------------------------
+
+NonNegative = Annotated[StrictInt, Field(ge=0)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _BoundariesIn(_In):
+    max: Annotated[StrictInt, Field(gt=0)]
+    N: NonNegative
+    P: NonNegative
+    M: NonNegative
+    D: NonNegative
+
+
+class _AttemptIn(_In):
+    grade: UnitGrade | None = None
+    points: NonNegative | None = None
+    raw_mark: NonNegative | None = None
+    boundaries: _BoundariesIn | None = None
+    retake: StrictBool = False
+    series: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_result(self) -> Self:
+        if self.boundaries is not None and self.raw_mark is None:
+            raise ValueError("boundaries are given with a raw_mark")
+        if self.raw_mark is not None and (self.grade is not None or self.points is not None):
+            raise ValueError("give either raw_mark with boundaries, or grade/points, not both")
+        return self
+
+
+class _UnitIn(_AttemptIn):
+    id: StrictStr | StrictInt
+    attempts: list[_AttemptIn] | None = None
+    glh: Annotated[StrictInt, Field(gt=0)] | None = None
+    assessment: Assessment | None = None
+    mandatory: StrictBool | None = None
+    title: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _attempts_or_result(self) -> Self:
+        single = (self.grade, self.points, self.raw_mark, self.series)
+        if self.attempts is not None and (any(v is not None for v in single) or self.retake):
+            raise ValueError("give either attempts or a single result (grade, points...), not both")
+        return self
+
+
+class _RequestIn(_In):
+    qualification: StrictStr | None = None
+    suite: StrictStr | None = None
+    size_glh: Annotated[StrictInt, Field(gt=0)] | None = None
+    registered_on: date | None = None
+    units: list[_UnitIn]
+
+    @model_validator(mode="after")
+    def _qualification_or_structure(self) -> Self:
+        if self.qualification is None and (self.suite is None or self.size_glh is None):
+            raise ValueError("give a qualification (QN), or a suite and size_glh with the units")
+        if self.qualification is not None and (self.suite or self.size_glh):
+            raise ValueError("give a qualification or an inline suite and size_glh, not both")
+        return self
+
+
+def _problem(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if kind != "value_error" and "input" in err and not isinstance(err["input"], dict | list):
+        shown = repr(err["input"])
+        message += f" (got {shown[:40]})"
+    return message
+
+
+def _attempt(data: _AttemptIn, path: str) -> Attempt:
+    boundaries = None
+    if data.boundaries is not None:
+        b = data.boundaries
+        try:
+            boundaries = Boundaries(max=b.max, N=b.N, P=b.P, M=b.M, D=b.D)
+        except BoundaryError as exc:
+            raise GradeRequestError(f"{path}.boundaries", str(exc)) from None
+        if data.raw_mark is not None and data.raw_mark > b.max:
+            raise GradeRequestError(
+                f"{path}.raw_mark", f"raw mark {data.raw_mark} is above the maximum {b.max}"
+            )
+    return Attempt(
+        grade=data.grade,
+        points=data.points,
+        raw_mark=data.raw_mark,
+        boundaries=boundaries,
+        retake=data.retake,
+        series=data.series,
+    )
+
+
+def parse_request(data: Mapping[str, Any] | str | bytes) -> GradeRequest:
+    """Parse a request from a dict or JSON text; errors name the field, e.g. ``units[3].grade``."""
+    if isinstance(data, str | bytes):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise GradeRequestError("(request)", f"invalid JSON: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise GradeRequestError("(request)", "a request is a JSON object")
+    try:
+        parsed = _RequestIn.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise GradeRequestError(format_path(err["loc"]), _problem(err)) from None
+    units = []
+    for i, unit in enumerate(parsed.units):
+        path = f"units[{i}]"
+        if unit.attempts is not None:
+            attempts = tuple(_attempt(a, f"{path}.attempts[{j}]") for j, a in enumerate(unit.attempts))
+        elif unit.grade is None and unit.points is None and unit.raw_mark is None:
+            attempts = ()  # no outcome yet
+        else:
+            attempts = (_attempt(unit, path),)
+        units.append(
+            UnitRequest(
+                id=str(unit.id),
+                attempts=attempts,
+                glh=unit.glh,
+                assessment=unit.assessment,
+                mandatory=unit.mandatory,
+                title=unit.title,
+            )
+        )
+    return GradeRequest(
+        units=tuple(units),
+        qualification=parsed.qualification,
+        suite=parsed.suite,
+        size_glh=parsed.size_glh,
+        registered_on=parsed.registered_on,
+    )
