@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from resultsday.awarding.models import QualificationResult, QualificationResultVersion
+from resultsday.awarding.models import Claim, QualificationResult, QualificationResultVersion
 
 
 class VersionInline(admin.TabularInline):
@@ -21,3 +21,10 @@ class QualificationResultAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     raw_id_fields = ["registration"]
     inlines = [VersionInline]
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["registration", "claimed_at", "is_late"]
+    list_filter = ["is_late"]
+    raw_id_fields = ["registration", "claimed_by"]

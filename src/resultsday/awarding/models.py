@@ -53,3 +53,21 @@ class QualificationResultVersion(models.Model):
         if not self._state.adding:
             raise ValueError("Result versions are immutable; add a new version instead.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Claim(models.Model):
+    """A centre's full award claim for one registration; late claims are not guaranteed on time."""
+
+    registration = models.OneToOneField(
+        "learners.Registration", on_delete=models.CASCADE, related_name="claim"
+    )
+    claimed_at = models.DateTimeField()
+    claimed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_late = models.BooleanField(
+        default=False, help_text="Made after the series' claim deadline: not guaranteed on time."
+    )
+
+    def __str__(self) -> str:
+        return f"Claim for {self.registration}"

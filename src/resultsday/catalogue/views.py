@@ -11,7 +11,6 @@ from resultsday.accounts.access import (
     signed_in,
 )
 from resultsday.accounts.permissions import Permission
-from resultsday.grading import GradeRequestError, grade, parse_request
 from resultsday.catalogue.calculator import (
     calculator_qualifications,
     calculator_request,
@@ -23,6 +22,7 @@ from resultsday.catalogue.selectors import (
     qualifications_with_counts,
     regulator_overview,
 )
+from resultsday.grading import GradeRequestError, grade, parse_request
 
 
 @requires(Permission.AO_VIEW)

@@ -23,6 +23,7 @@ from resultsday.accounts.models import Membership, User
 from resultsday.accounts.services import audit_record
 from resultsday.assessment.choices import ResultSource
 from resultsday.assessment.models import UnitResult
+from resultsday.awarding.models import Claim
 from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import (
     AwardingOrganisation,
@@ -32,7 +33,8 @@ from resultsday.catalogue.models import (
     Series,
 )
 from resultsday.catalogue.services import catalogue_load, shipped_specs_dir
-from resultsday.centres.models import Centre
+from resultsday.centres.choices import VerificationStatus
+from resultsday.centres.models import Centre, StandardsVerification
 from resultsday.identifiers import uci_check_letter, uln_check_digit
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Entry, Learner, Registration
@@ -192,6 +194,49 @@ def _chosen_units(
         chosen.append(placement)
         glh += placement.unit.glh or 0
     return chosen
+
+
+def _plant_verifications(
+    rng: random.Random, centres: list[Centre], qualifications: list[Qualification],
+    summary: DemoSummary,
+) -> None:
+    """Standards verification per centre programme: released, except at a few centres."""
+    programmes = sorted({(q.suite_id, q.sector) for q in qualifications})
+    rows = []
+    for index, centre in enumerate(centres):
+        for suite_id, sector in programmes:
+            status = VerificationStatus.RELEASED
+            # Every fifth centre (never centre A's first programme) has one programme held up.
+            if index % 5 == 2 and (suite_id, sector) == programmes[-1]:
+                status = rng.choice([VerificationStatus.NOT_YET_SAMPLED,
+                                     VerificationStatus.OUTSTANDING,
+                                     VerificationStatus.CENTRE_ACTION])
+                summary.scenarios["sv_not_released (programmes)"] += 1
+            rows.append(StandardsVerification(centre=centre, suite_id=suite_id, sector=sector,
+                                              status=status))
+    StandardsVerification.objects.bulk_create(rows)
+
+
+def _plant_claims(
+    rng: random.Random,
+    plans: list[tuple[Registration, list[QualificationUnit], str, set[int]]],
+    summary: DemoSummary,
+) -> None:
+    """Last year's completers were claimed: most on time, some late, some never."""
+    claims = []
+    for registration, _, scenario, _ in plans:
+        if scenario != "completed_last_year":
+            continue
+        roll = rng.random()
+        if roll < 0.15:
+            summary.scenarios["claim_not_made"] += 1
+            continue
+        late = roll < 0.30
+        if late:
+            summary.scenarios["claim_late"] += 1
+        claimed = _aware((2026, 7, 20, 10)) if late else _aware((2026, 6, 20, 10))
+        claims.append(Claim(registration=registration, claimed_at=claimed, is_late=late))
+    Claim.objects.bulk_create(claims)
 
 
 @transaction.atomic
@@ -379,6 +424,8 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
                     registration=registration, unit=rng.choice(outside), attempt=1,
                     source=ResultSource.CENTRE, grade=_pick(rng, INTERNAL_GRADES[1:]),
                 ))
+    _plant_verifications(rng, centre_objs, qualifications, summary)
+    _plant_claims(rng, plans, summary)
     UnitResult.objects.bulk_create(unit_results, batch_size=2000)
     Entry.objects.bulk_create(entries, batch_size=2000)
     summary.unit_results = len(unit_results)

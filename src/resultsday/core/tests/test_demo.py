@@ -35,6 +35,11 @@ def test_the_demo_plants_the_problems_that_make_results_late(demo) -> None:
                     "invalid_unit_combination", "top_up_needed", "late_registration"]:
         assert demo.scenarios[problem] > 0, problem
     assert Registration.objects.filter(is_late=True).exists()
+    from resultsday.awarding.models import Claim
+    from resultsday.centres.models import StandardsVerification
+
+    assert Claim.objects.filter(is_late=True).exists()
+    assert StandardsVerification.objects.exclude(status="released").exists()
     split = Learner.objects.filter(registrations__status="active").values("pk")
     assert split.count() > Learner.objects.count() * 0.5
 
