@@ -36,9 +36,9 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_scope_matches_role",
                 condition=(
-                    Q(role__in=[r.value for r in CENTRE_ROLES], centre__isnull=False,
+                    Q(role__in=sorted(r.value for r in CENTRE_ROLES), centre__isnull=False,
                       awarding_organisation__isnull=True)
-                    | Q(role__in=[r.value for r in AO_ROLES], centre__isnull=True,
+                    | Q(role__in=sorted(r.value for r in AO_ROLES), centre__isnull=True,
                         awarding_organisation__isnull=False)
                     | Q(role=Role.REGULATOR, centre__isnull=True,
                         awarding_organisation__isnull=True)

@@ -3,13 +3,38 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
-from resultsday.accounts.access import get_centre_for_user, learners_for_user
+from resultsday.accounts.access import (
+    get_centre_for_user,
+    learners_for_user,
+    registrations_for_user,
+)
 from resultsday.accounts.permissions import Permission
 from resultsday.api.permissions import api_require
+from resultsday.catalogue.models import Qualification, Series
+from resultsday.identifiers import check_qualification_number
+from resultsday.learners.choices import RegistrationStatus
+from resultsday.learners.models import Registration
+from resultsday.learners.services import (
+    LearnerDetails,
+    RegistrationError,
+    registration_create,
+    registration_create_with_new_learner,
+    registration_withdraw,
+)
 
 router = Router(tags=["learners"])
+
+WRITE = Permission.CENTRE_LEARNERS_WRITE
+READ = Permission.CENTRE_LEARNERS_READ
+
+
+class StrictSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
 
 
 class LearnerOut(Schema):
@@ -22,15 +47,181 @@ class LearnerOut(Schema):
     date_of_birth: dt.date
 
 
+class NewLearnerIn(StrictSchema):
+    candidate_number: StrictStr
+    first_name: StrictStr
+    last_name: StrictStr
+    date_of_birth: dt.date
+    uln: StrictStr = ""
+    uci: StrictStr = ""
+    ucas_personal_id: StrictStr = ""
+    confirmed_different_person: StrictBool = False
+
+
+class RegistrationIn(StrictSchema):
+    """Give `learner_id` for a learner already at the centre, or `learner` for a new one."""
+
+    learner_id: StrictInt | None = None
+    learner: NewLearnerIn | None = None
+    qualification_qn: StrictStr
+    series_code: StrictStr
+    ucas_applicant: StrictBool = False
+    needs_result_to_progress: StrictBool = False
+
+
+class WithdrawIn(StrictSchema):
+    reason: StrictStr
+
+
+class RegistrationOut(Schema):
+    id: int
+    learner_id: int
+    candidate_number: str
+    uln: str
+    qualification_qn: str
+    series_code: str
+    status: str
+    is_late: bool
+    ucas_applicant: bool
+    needs_result_to_progress: bool
+    registered_on: dt.date
+
+    @staticmethod
+    def of(registration: Registration) -> RegistrationOut:
+        return RegistrationOut(
+            id=registration.pk,
+            learner_id=registration.learner_id,
+            candidate_number=registration.learner.candidate_number,
+            uln=registration.learner.uln,
+            qualification_qn=registration.qualification.qn,
+            series_code=registration.series.code,
+            status=registration.status,
+            is_late=registration.is_late,
+            ucas_applicant=registration.ucas_applicant,
+            needs_result_to_progress=registration.needs_result_to_progress,
+            registered_on=registration.registered_on,
+        )
+
+
+def _unprocessable(error: RegistrationError) -> HttpError:
+    return HttpError(422, error.message)
+
+
 @router.get(
     "/centres/{number}/learners",
     response=list[LearnerOut],
     summary="The centre's learners (centre staff of that centre, or its AO)",
 )
 def centre_learners(request: HttpRequest, number: str) -> list[LearnerOut]:
-    api_require(request, Permission.CENTRE_LEARNERS_READ)
-    centre = get_centre_for_user(request, number, Permission.CENTRE_LEARNERS_READ)
-    learners = learners_for_user(request.user, Permission.CENTRE_LEARNERS_READ).filter(
-        centre=centre
-    )
+    api_require(request, READ)
+    centre = get_centre_for_user(request, number, READ)
+    learners = learners_for_user(request.user, READ).filter(centre=centre)
     return [LearnerOut.model_validate(x, from_attributes=True) for x in learners.order_by("pk")]
+
+
+@router.get(
+    "/centres/{number}/registrations",
+    response=list[RegistrationOut],
+    summary="The centre's registrations, optionally only those with one status",
+)
+def centre_registrations(
+    request: HttpRequest, number: str, status: RegistrationStatus | None = None
+) -> list[RegistrationOut]:
+    api_require(request, READ)
+    centre = get_centre_for_user(request, number, READ)
+    registrations = registrations_for_user(request.user, READ).filter(centre=centre)
+    if status is not None:
+        registrations = registrations.filter(status=status)
+    return [
+        RegistrationOut.of(r)
+        for r in registrations.select_related("learner", "qualification", "series").order_by("pk")
+    ]
+
+
+@router.post(
+    "/centres/{number}/registrations",
+    response={201: RegistrationOut},
+    summary="Register one learner (existing by learner_id, or new) on a qualification",
+)
+def registration_add(
+    request: HttpRequest, number: str, payload: RegistrationIn
+) -> Status[RegistrationOut]:
+    api_require(request, WRITE)
+    centre = get_centre_for_user(request, number, WRITE)
+    if (payload.learner_id is None) == (payload.learner is None):
+        raise HttpError(422, "Give either learner_id or learner, not both")
+    qn = check_qualification_number(payload.qualification_qn)
+    if not qn.ok:
+        raise HttpError(422, qn.message or "Enter a qualification number")
+    qualification = Qualification.objects.filter(
+        qn=qn.value, awarding_organisation__in=centre.awarding_organisations.all()
+    ).select_related("awarding_organisation").first()
+    if qualification is None:
+        raise HttpError(
+            422, f"There is no qualification {qn.value} that your centre is approved to offer"
+        )
+    series = Series.objects.filter(
+        awarding_organisation=qualification.awarding_organisation, code=payload.series_code
+    ).first()
+    if series is None:
+        raise HttpError(
+            422, f"There is no series {payload.series_code} of "
+            f"{qualification.awarding_organisation.name}"
+        )
+    actor = request.user
+    try:
+        if payload.learner is not None:
+            new = payload.learner
+            registration = registration_create_with_new_learner(
+                actor=actor,  # type: ignore[arg-type]
+                centre=centre,
+                details=LearnerDetails(
+                    candidate_number=new.candidate_number, first_name=new.first_name,
+                    last_name=new.last_name, date_of_birth=new.date_of_birth, uln=new.uln,
+                    uci=new.uci, ucas_personal_id=new.ucas_personal_id,
+                ),
+                confirmed_different_person=new.confirmed_different_person,
+                qualification=qualification, series=series,
+                ucas_applicant=payload.ucas_applicant,
+                needs_result_to_progress=payload.needs_result_to_progress,
+            )
+        else:
+            learner = get_object_or_404(
+                learners_for_user(request.user, WRITE).filter(centre=centre),
+                pk=payload.learner_id,
+            )
+            registration = registration_create(
+                actor=actor,  # type: ignore[arg-type]
+                learner=learner, qualification=qualification, series=series,
+                ucas_applicant=payload.ucas_applicant,
+                needs_result_to_progress=payload.needs_result_to_progress,
+            )
+    except RegistrationError as exc:
+        raise _unprocessable(exc) from exc
+    return Status(201, RegistrationOut.of(registration))
+
+
+@router.post(
+    "/centres/{number}/registrations/{registration_id}/withdraw",
+    response=RegistrationOut,
+    summary="Withdraw an active registration, giving the reason",
+)
+def registration_withdraw_api(
+    request: HttpRequest, number: str, registration_id: int, payload: WithdrawIn
+) -> RegistrationOut:
+    api_require(request, WRITE)
+    centre = get_centre_for_user(request, number, WRITE)
+    registration = get_object_or_404(
+        registrations_for_user(request.user, WRITE)
+        .filter(centre=centre)
+        .select_related("learner", "qualification", "series", "centre"),
+        pk=registration_id,
+    )
+    try:
+        registration = registration_withdraw(
+            actor=request.user,  # type: ignore[arg-type]
+            registration=registration, reason=payload.reason,
+        )
+    except RegistrationError as exc:
+        raise _unprocessable(exc) from exc
+    return RegistrationOut.of(registration)

@@ -39,6 +39,16 @@ CENTRE_A_PAGES = {
     "centres/<str:number>/": lambda w: f"/centres/{w.centre_a.number}/",
     "centres/<str:number>/learners/": lambda w: f"/centres/{w.centre_a.number}/learners/",
     "learners/<int:pk>/": lambda w: f"/learners/{w.learner.pk}/",
+    "centres/<str:number>/registrations/new/":
+        lambda w: f"/centres/{w.centre_a.number}/registrations/new/",
+    "centres/<str:number>/registrations/upload/":
+        lambda w: f"/centres/{w.centre_a.number}/registrations/upload/",
+    "centres/<str:number>/registrations/template.<str:kind>":
+        lambda w: f"/centres/{w.centre_a.number}/registrations/template.csv",
+    "learners/<int:pk>/amend/": lambda w: f"/learners/{w.learner.pk}/amend/",
+    "learners/<int:pk>/registrations/new/":
+        lambda w: f"/learners/{w.learner.pk}/registrations/new/",
+    "registrations/<int:pk>/withdraw/": lambda w: f"/registrations/{w.registration.pk}/withdraw/",
 }
 # Pages with a parameter that is not centre data, and who may see them.
 NOT_CENTRE_DATA = {

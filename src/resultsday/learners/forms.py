@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django import forms
+
+from resultsday.catalogue.models import Qualification, Series
+from resultsday.centres.models import Centre
+from resultsday.core.forms import GovukForm
+from resultsday.learners.models import Learner
+from resultsday.learners.services import LearnerDetails, RegistrationError
+
+DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%Y-%m-%d"]
+
+
+class ServiceErrorsMixin:
+    """Put a service's problems on the fields they name (or on the form as a whole)."""
+
+    def add_service_errors(self, error: RegistrationError) -> None:
+        for problem in error.problems:
+            field = problem.field if problem.field in self.fields else None  # type: ignore[attr-defined]
+            self.add_error(field, problem.message)  # type: ignore[attr-defined]
+
+
+class QualificationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Qualification) -> str:
+        return f"{obj.title} ({obj.qn})"
+
+
+class SeriesChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Series) -> str:
+        return f"{obj.name} ({obj.awarding_organisation.name})"
+
+
+class LearnerDetailsForm(ServiceErrorsMixin, GovukForm):
+    first_name = forms.CharField(
+        label="First name", max_length=100,
+        error_messages={"required": "Enter the learner's first name"},
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=100,
+        error_messages={"required": "Enter the learner's last name"},
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", input_formats=DATE_FORMATS, help_text="For example, 27/03/2008",
+        error_messages={
+            "required": "Enter the learner's date of birth",
+            "invalid": "Date of birth must be a real date, like 27/03/2008",
+        },
+    )
+    candidate_number = forms.CharField(
+        label="Candidate number", max_length=10, help_text="4 digits, like 0042",
+        error_messages={"required": "Enter a candidate number"},
+    )
+    uln = forms.CharField(
+        label="ULN (optional)", max_length=20, required=False,
+        help_text="Unique Learner Number: 10 digits. Leave blank if the learner has none.",
+    )
+    uci = forms.CharField(
+        label="UCI (optional)", max_length=20, required=False,
+        help_text="Unique Candidate Identifier: 13 characters",
+    )
+    ucas_personal_id = forms.CharField(
+        label="UCAS Personal ID (optional)", max_length=20, required=False,
+        help_text="10 digits, like 123-456-7890",
+    )
+
+    def details(self) -> LearnerDetails:
+        data = self.cleaned_data
+        return LearnerDetails(
+            candidate_number=data["candidate_number"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            uln=data["uln"],
+            uci=data["uci"],
+            ucas_personal_id=data["ucas_personal_id"],
+        )
+
+    @staticmethod
+    def initial_for(learner: Learner) -> dict[str, Any]:
+        return {
+            "first_name": learner.first_name,
+            "last_name": learner.last_name,
+            "date_of_birth": learner.date_of_birth.strftime("%d/%m/%Y"),
+            "candidate_number": learner.candidate_number,
+            "uln": learner.uln,
+            "uci": learner.uci,
+            "ucas_personal_id": learner.ucas_personal_id,
+        }
+
+
+class LearnerAmendForm(LearnerDetailsForm):
+    reason = forms.CharField(
+        label="Why are you changing these details? (optional)", required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RegistrationForm(ServiceErrorsMixin, GovukForm):
+    """The registration part: qualification, series and the two flags."""
+
+    qualification = QualificationChoiceField(
+        queryset=Qualification.objects.none(), empty_label="Select a qualification",
+        error_messages={"required": "Select a qualification",
+                        "invalid_choice": "Select a qualification"},
+    )
+    series = SeriesChoiceField(
+        queryset=Series.objects.none(), empty_label="Select a series",
+        label="Series of the estimated completion date",
+        error_messages={"required": "Select a series", "invalid_choice": "Select a series"},
+    )
+    ucas_applicant = forms.BooleanField(
+        label="The learner has applied through UCAS", required=False
+    )
+    needs_result_to_progress = forms.BooleanField(
+        label="The learner needs this result to progress (university, job or next course)",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
+        # GovukFormMixin validates a bound form inside __init__, so the choices must be in
+        # place before it runs: set them on this instance's own copy of the fields.
+        fields = copy.deepcopy(type(self).base_fields)
+        ao_ids = centre.awarding_organisations.values_list("pk", flat=True)
+        fields["qualification"].queryset = Qualification.objects.filter(  # type: ignore[attr-defined]
+            awarding_organisation_id__in=ao_ids, is_active=True
+        ).order_by("title", "qn")
+        fields["series"].queryset = Series.objects.filter(  # type: ignore[attr-defined]
+            awarding_organisation_id__in=ao_ids
+        ).select_related("awarding_organisation").order_by("awarding_organisation__name", "code")
+        self.base_fields = fields  # type: ignore[misc]
+        super().__init__(*args, **kwargs)
+
+
+class NewLearnerRegistrationForm(LearnerDetailsForm, RegistrationForm):
+    confirm_different_person = forms.BooleanField(
+        label="This is a different person from the learner with the same name and date of birth",
+        required=False,
+    )
+
+    field_order = [
+        "first_name", "last_name", "date_of_birth", "candidate_number", "uln", "uci",
+        "ucas_personal_id", "confirm_different_person", "qualification", "series",
+        "ucas_applicant", "needs_result_to_progress",
+    ]
+
+
+class WithdrawForm(GovukForm):
+    reason = forms.CharField(
+        label="Why is the learner being withdrawn?", max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the reason for withdrawing the registration"},
+    )
+
+
+class UploadForm(GovukForm):
+    file = forms.FileField(
+        label="Upload a file", help_text="A CSV UTF-8 or Excel (.xlsx) file, up to 10 MB",
+        error_messages={"required": "Select a file", "empty": "The selected file is empty"},
+    )
