@@ -17,16 +17,26 @@ WIDGET_CLASSES: list[tuple[type[forms.Widget], str]] = [
 
 
 class GovukFormMixin:
-    """Give each widget the GOV.UK class for its type, and mark invalid fields."""
+    """Give each widget the GOV.UK class for its type, and mark invalid fields once validated."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():  # type: ignore[attr-defined]
-            css = next((c for widget, c in WIDGET_CLASSES if isinstance(field.widget, widget)), "")
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            css = _css_for(field.widget)
             existing = field.widget.attrs.get("class", "")
             field.widget.attrs["class"] = f"{existing} {css}".strip()
-            if self.is_bound and name in self.errors:  # type: ignore[attr-defined]
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self._errors or {}:  # type: ignore[attr-defined]
+            field = self.fields.get(name)  # type: ignore[attr-defined]
+            css = _css_for(field.widget) if field is not None else ""
+            if css and f"{css}--error" not in field.widget.attrs["class"]:
                 field.widget.attrs["class"] += f" {css}--error"
+
+
+def _css_for(widget: forms.Widget) -> str:
+    return next((css for kind, css in WIDGET_CLASSES if isinstance(widget, kind)), "")
 
 
 class GovukForm(GovukFormMixin, forms.Form):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django import forms
@@ -120,18 +119,14 @@ class RegistrationForm(ServiceErrorsMixin, GovukForm):
     )
 
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
-        # GovukFormMixin validates a bound form inside __init__, so the choices must be in
-        # place before it runs: set them on this instance's own copy of the fields.
-        fields = copy.deepcopy(type(self).base_fields)
+        super().__init__(*args, **kwargs)
         ao_ids = centre.awarding_organisations.values_list("pk", flat=True)
-        fields["qualification"].queryset = Qualification.objects.filter(  # type: ignore[attr-defined]
+        self.fields["qualification"].queryset = Qualification.objects.filter(  # type: ignore[attr-defined]
             awarding_organisation_id__in=ao_ids, is_active=True
         ).order_by("title", "qn")
-        fields["series"].queryset = Series.objects.filter(  # type: ignore[attr-defined]
+        self.fields["series"].queryset = Series.objects.filter(  # type: ignore[attr-defined]
             awarding_organisation_id__in=ao_ids
         ).select_related("awarding_organisation").order_by("awarding_organisation__name", "code")
-        self.base_fields = fields  # type: ignore[misc]
-        super().__init__(*args, **kwargs)
 
 
 class NewLearnerRegistrationForm(LearnerDetailsForm, RegistrationForm):
