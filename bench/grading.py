@@ -58,9 +58,7 @@ class RequestFactory:
 
     def _grade(self, unit: UnitDef) -> UnitGrade:
         grades, weights = (
-            (EXTERNAL if unit.assessment is Assessment.EXTERNAL else INTERNAL)
-            if unit.mandatory
-            else OPTIONAL
+            (EXTERNAL if unit.assessment is Assessment.EXTERNAL else INTERNAL) if unit.mandatory else OPTIONAL
         )
         return self.rng.choices(grades, weights)[0]
 

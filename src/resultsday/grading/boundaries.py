@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from resultsday.grading.errors import GradingError
 from resultsday.grading.grades import UNIT_GRADE_ORDER, UnitGrade
@@ -54,8 +54,9 @@ class Boundaries:
         return (self.N, self.P, self.M, self.D)
 
 
-@dataclass(frozen=True, slots=True)
-class MarkResult:
+class MarkResult(NamedTuple):
+    """A unit grade and its points, from a raw mark."""
+
     grade: UnitGrade
     points: int
 

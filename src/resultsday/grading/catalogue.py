@@ -55,7 +55,7 @@ class Catalogue:
     qualifications: dict[str, Qualification]
     _fallbacks: dict[str, tuple[Qualification, ...]] = field(default_factory=dict, repr=False)
     # compiled inline structures, keyed by their definition (see engine.inline_structure)
-    inline_structures: dict[tuple[object, ...], Structure] = field(default_factory=dict, repr=False)
+    _inline_structures: dict[tuple[object, ...], Structure] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, root: Path | Traversable, *, name: str | None = None) -> Catalogue:

@@ -109,7 +109,7 @@ def score_units(
             pending.add(unit.id)
         else:
             scored[unit.id] = score
-    if len(scored) + len(pending) != len(units):
+    if len(scored) + len(pending) != len(units) or not pending.isdisjoint(scored):
         _raise_duplicate(units)
     return scored, pending
 
@@ -148,7 +148,7 @@ def inline_structure(request: GradeRequest, catalogue: Catalogue) -> Structure:
         request.size_glh,
         tuple([(u.id, u.glh, u.assessment, u.mandatory, u.title) for u in request.units]),
     )
-    cache = catalogue.inline_structures
+    cache = catalogue._inline_structures
     structure = cache.get(key)
     if structure is None:
         structure = _compile_inline(request, catalogue)
@@ -288,24 +288,30 @@ def _what_if_by_points(evaluation: Evaluation) -> tuple[WhatIf, ...]:
     needed = thresholds.minimums[evaluation.index + 1] - points
     retake_cap = evaluation.structure.suite.retake_cap
     found: list[tuple[int, int, str, int, int]] = []
-    options: list[tuple[UnitDef, Score, int]] = [(unit, score, score[1]) for unit, score in selection.scores]
-    if len(selection.candidates) > len(selection.optional):
-        weakest = min([score[1] for _, score in selection.optional])
-        chosen = {unit.id for unit, _ in selection.optional}
-        options += [(unit, score, weakest) for unit, score in selection.candidates if unit.id not in chosen]
-    for unit, (rank, _, retook), base in options:
-        if unit.top_points - base < needed:  # not even the top grade would do
-            continue
+
+    def smallest(unit: UnitDef, rank: int, retook: bool, base: int) -> None:
         top = retake_cap.get(unit.assessment, _TOP_RANK) if retook else _TOP_RANK
         for better in range(rank + 1, top + 1):
             new_points = unit.points[better]
             if new_points is not None and new_points - base >= needed:
                 found.append((points + new_points - base, unit.order, unit.id, rank, better))
-                break
+                return
+
+    for unit, (rank, current, retook) in selection.scores:
+        if unit.top_points - current >= needed:  # else not even the top grade would do
+            smallest(unit, rank, retook, current)
+    optional = selection.optional
+    if len(selection.candidates) > len(optional):
+        weakest = min([score[1] for _, score in optional])
+        chosen = {unit.id for unit, _ in optional}
+        for unit, (rank, _, retook) in selection.candidates:
+            if unit.id not in chosen and unit.top_points - weakest >= needed:
+                smallest(unit, rank, retook, weakest)
     found.sort()  # by the points the improvement gives, then by unit
+    grade_for = thresholds.grade_for
     return tuple(
         [
-            WhatIf(uid, GRADE_NAMES[rank], GRADE_NAMES[better], thresholds.grade_for(total), total)
+            WhatIf(uid, GRADE_NAMES[rank], GRADE_NAMES[better], grade_for(total), total)
             for total, _, uid, rank, better in found
         ]
     )

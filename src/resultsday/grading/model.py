@@ -87,12 +87,16 @@ class Thresholds:
     grades: tuple[str, ...]
     minimums: tuple[int, ...]
     source: str
-    # grade index for every total from 0 to the top threshold (a lookup table, not a search)
+    # lookup tables for every total from 0 to the top threshold, so grading never searches:
+    # the grade's index (-1 for U) and its name
     _index_by_points: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _grade_by_points: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        table = tuple(bisect_right(self.minimums, p) - 1 for p in range(self.minimums[-1] + 1))
-        object.__setattr__(self, "_index_by_points", table)
+        indexes = tuple(bisect_right(self.minimums, p) - 1 for p in range(self.minimums[-1] + 1))
+        object.__setattr__(self, "_index_by_points", indexes)
+        names = tuple(self.grades[i] if i >= 0 else "U" for i in indexes)
+        object.__setattr__(self, "_grade_by_points", names)
 
     def index_for(self, points: int) -> int:
         """Index of the highest grade whose minimum ``points`` reaches; -1 for U."""
@@ -100,8 +104,9 @@ class Thresholds:
         return table[points] if points < len(table) else len(self.minimums) - 1
 
     def grade_for(self, points: int) -> str:
-        index = self.index_for(points)
-        return self.grades[index] if index >= 0 else "U"
+        """The grade ``points`` reach ("U" below the lowest threshold)."""
+        table = self._grade_by_points
+        return table[points] if points < len(table) else self.grades[-1]
 
 
 @dataclass(frozen=True, slots=True)
