@@ -122,23 +122,28 @@ class RequestFactory:
         return [self.request() for _ in range(n)]
 
 
-def bench_grade(n: int, seed: int, catalogue: Catalogue) -> tuple[float, Counter[str]]:
-    """Grade ``n`` seeded requests; returns (outcomes per second, grade counts)."""
+def bench_grade(n: int, seed: int, catalogue: Catalogue) -> tuple[float, float, Counter[str]]:
+    """Grade ``n`` seeded requests; returns (outcomes/s wall clock, outcomes/s CPU, grade counts).
+
+    CPU time is reported too because on a shared machine the wall clock also measures the
+    neighbours; the target is for the wall clock on an otherwise idle machine.
+    """
     factory = RequestFactory(catalogue, seed)
     grades: Counter[str] = Counter()
-    elapsed = 0.0
+    wall = cpu = 0.0
     done = 0
     while done < n:
         batch = factory.batch(min(CHUNK, n - done))
         gc.collect()
         gc.freeze()  # the generated requests are long-lived: keep the collector off them
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for request in batch:
             grades[grade(request, catalogue).grade] += 1
-        elapsed += time.perf_counter() - start
+        wall += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
         gc.unfreeze()
         done += len(batch)
-    return n / elapsed, grades
+    return n / wall, n / cpu, grades
 
 
 def write_cli_input(path: Path, n: int = 100_000, seed: int = 2024) -> None:
@@ -182,12 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     catalogue = default_catalogue()
-    per_second, grades = bench_grade(args.n, args.seed, catalogue)
+    per_second, per_cpu_second, grades = bench_grade(args.n, args.seed, catalogue)
     top = ", ".join(f"{g} {c / args.n:.1%}" for g, c in grades.most_common(6))
     verdict = "meets" if per_second >= TARGET_PER_SECOND else "BELOW"
     print(
-        f"graded {args.n:,} requests: {per_second:,.0f} outcomes/s "
-        f"({verdict} the target of {TARGET_PER_SECOND:,})"
+        f"graded {args.n:,} requests: {per_second:,.0f} outcomes/s wall clock "
+        f"({verdict} the target of {TARGET_PER_SECOND:,}); {per_cpu_second:,.0f} per CPU second"
     )
     print(f"most common grades: {top}")
     return 0

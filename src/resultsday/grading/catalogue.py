@@ -26,7 +26,6 @@ from resultsday.grading.model import (
     UmsConfig,
     UmsSuite,
     UnitDef,
-    natural_key,
 )
 from resultsday.grading.spec import (
     PointsSuiteFile,
@@ -312,7 +311,6 @@ def _compile_structure(
     if spec.size_glh is None or spec.size_glh not in suite.sizes:
         problems.append(("size_glh", f"must be one of the sizes of {suite.id}: {sorted(suite.sizes)}"))
         return None
-    order = {uid: i for i, uid in enumerate(sorted((u.id for u in spec.units), key=natural_key))}
     units: list[UnitDef] = []
     for i, entry in enumerate(spec.units):
         if entry.glh is None:
@@ -326,7 +324,6 @@ def _compile_structure(
                     glh=entry.glh,
                     assessment=entry.assessment,
                     mandatory=entry.mandatory,
-                    order=order[entry.id],
                     group=entry.group,
                 )
             )

@@ -22,7 +22,6 @@ from resultsday.grading.model import (
     Thresholds,
     UmsSuite,
     UnitDef,
-    natural_key,
 )
 from resultsday.grading.outcome import FallbackAward, Outcome, WhatIf
 from resultsday.grading.request import GradeRequest, UnitRequest
@@ -146,7 +145,7 @@ def inline_structure(request: GradeRequest, catalogue: Catalogue) -> Structure:
     key = (
         request.suite,
         request.size_glh,
-        tuple([(u.id, u.glh, u.assessment, u.mandatory, u.title) for u in request.units]),
+        frozenset([(u.id, u.glh, u.assessment, u.mandatory, u.title) for u in request.units]),
     )
     cache = catalogue._inline_structures
     structure = cache.get(key)
@@ -176,7 +175,6 @@ def _compile_inline(request: GradeRequest, catalogue: Catalogue) -> Structure:
             f"{request.size_glh} is not a size of {suite.id} (sizes: "
             f"{', '.join(str(s) for s in sorted(suite.sizes))}); see the suite's gaps",
         )
-    order = {uid: i for i, uid in enumerate(sorted({u.id for u in request.units}, key=natural_key))}
     units = []
     for i, unit in enumerate(request.units):
         for field in ("glh", "assessment", "mandatory"):
@@ -193,7 +191,6 @@ def _compile_inline(request: GradeRequest, catalogue: Catalogue) -> Structure:
                     glh=unit.glh,
                     assessment=unit.assessment,
                     mandatory=unit.mandatory,
-                    order=order[unit.id],
                 )
             )
         except KeyError:
@@ -280,33 +277,32 @@ def _highest_rank(unit: UnitDef, score: Score, suite: PointsSuite) -> int:
 def _what_if_by_points(evaluation: Evaluation) -> tuple[WhatIf, ...]:
     # Exact when whole optional units of one size fill the size: raising a counted unit adds
     # its points gain; raising an uncounted optional unit swaps out the weakest counted
-    # optional unit. Neither can break an eligibility rule, so only the total matters.
+    # optional unit (whose points it must beat, so it moves up a grade). Neither can break an
+    # eligibility rule, so only the total matters: each unit's smallest improvement is the
+    # lowest grade worth at least (its base + the points needed), read from a lookup table.
     # test_what_if_by_points_matches_regrading checks this against _what_if_by_regrading.
     selection = evaluation.selection
     thresholds = evaluation.thresholds
     points = evaluation.points
     needed = thresholds.minimums[evaluation.index + 1] - points
-    retake_cap = evaluation.structure.suite.retake_cap
-    found: list[tuple[int, int, str, int, int]] = []
-
-    def smallest(unit: UnitDef, rank: int, retook: bool, base: int) -> None:
-        top = retake_cap.get(unit.assessment, _TOP_RANK) if retook else _TOP_RANK
-        for better in range(rank + 1, top + 1):
-            new_points = unit.points[better]
-            if new_points is not None and new_points - base >= needed:
-                found.append((points + new_points - base, unit.order, unit.id, rank, better))
-                return
-
-    for unit, (rank, current, retook) in selection.scores:
-        if unit.top_points - current >= needed:  # else not even the top grade would do
-            smallest(unit, rank, retook, current)
+    cap = evaluation.structure.suite.retake_cap
+    options = [(unit, score, score[1]) for unit, score in selection.scores]
     optional = selection.optional
     if len(selection.candidates) > len(optional):
         weakest = min([score[1] for _, score in optional])
         chosen = {unit.id for unit, _ in optional}
-        for unit, (rank, _, retook) in selection.candidates:
-            if unit.id not in chosen and unit.top_points - weakest >= needed:
-                smallest(unit, rank, retook, weakest)
+        options += [(u, score, weakest) for u, score in selection.candidates if u.id not in chosen]
+    found: list[tuple[int, tuple[int, int, str], str, int, int]] = []
+    for unit, (rank, _, retook), base in options:
+        wanted = base + needed
+        if wanted > unit.top_points:
+            continue  # not even the top grade would do
+        better = unit.rank_reaching[wanted]
+        if retook and better > cap.get(unit.assessment, _TOP_RANK):
+            continue
+        new_points = unit.points[better]
+        assert new_points is not None
+        found.append((points + new_points - base, unit.order, unit.id, rank, better))
     found.sort()  # by the points the improvement gives, then by unit
     grade_for = thresholds.grade_for
     return tuple(
@@ -345,7 +341,7 @@ def _what_if_by_regrading(
     def reached(result: Evaluation) -> bool:
         return result.achieved and (not evaluation.achieved or result.index > evaluation.index)
 
-    found: list[tuple[int, int, str, int, int, str]] = []
+    found: list[tuple[int, tuple[int, int, str], str, int, int, str]] = []
     trial = dict(scored)
     for unit in candidates:
         score = scored.get(unit.id)

@@ -13,7 +13,6 @@ from datetime import date
 from resultsday.grading.boundaries import Interpolation
 from resultsday.grading.grades import (
     RANK,
-    UNIT_GRADE_ORDER,
     Assessment,
     Mechanism,
     ResultsDayType,
@@ -56,12 +55,14 @@ class UnitDef:
     glh: int
     assessment: Assessment
     mandatory: bool
-    order: int  # position in natural order of ids: breaks ties, orders output
+    order: tuple[int, int, str]  # natural_key(id): orders output and breaks ties
     points: tuple[int | None, ...]  # by grade rank (U..D); None where the grade does not exist
     min_rank: int  # lowest rank the must-pass rules allow (0: any outcome)
     min_rule: MinimumGradeRule | None  # the rule that sets min_rank
     pass_rank: int  # from this rank the unit's GLH count "at Pass"
     top_points: int  # the points of the unit's highest grade
+    # for every total p from 0 to top_points: the lowest grade rank worth at least p points
+    rank_reaching: tuple[int, ...]
     group: str | None = None
 
     def label(self) -> str:
@@ -171,6 +172,7 @@ class _UnitTemplate:
     min_rule: MinimumGradeRule | None
     pass_rank: int
     top_points: int
+    rank_reaching: tuple[int, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,6 +196,9 @@ class PointsSuite:
     file: str
     mechanism: Mechanism = Mechanism.POINTS
     _templates: dict[tuple[Assessment, int, bool], _UnitTemplate] = field(default_factory=dict, repr=False)
+    _units: dict[tuple[str, str, int, Assessment, bool, str | None], UnitDef] = field(
+        default_factory=dict, repr=False
+    )
     _thresholds: dict[tuple[int, str | None, date], Thresholds | None] = field(
         default_factory=dict, repr=False
     )
@@ -212,10 +217,16 @@ class PointsSuite:
         glh: int,
         assessment: Assessment,
         mandatory: bool,
-        order: int,
         group: str | None = None,
     ) -> UnitDef:
-        """Compile a unit; raises KeyError if the suite has no points for its type and size."""
+        """Compile a unit; raises KeyError if the suite has no points for its type and size.
+
+        Compiled units are kept (bounded): inline requests repeat the same units.
+        """
+        unit_key = (id, title, glh, assessment, mandatory, group)
+        found = self._units.get(unit_key)
+        if found is not None:
+            return found
         key = (assessment, glh, mandatory)
         template = self._templates.get(key)
         if template is None:
@@ -228,22 +239,31 @@ class PointsSuite:
                 min_rule=rule,
                 pass_rank=self.counts_as_pass[assessment],
                 top_points=max(p for p in points if p is not None),
+                rank_reaching=tuple(
+                    min(r for r, q in enumerate(points) if q is not None and q >= p)
+                    for p in range(max(q for q in points if q is not None) + 1)
+                ),
             )
             self._templates[key] = template
-        return UnitDef(
+        unit = UnitDef(
             id=id,
             title=title,
             glh=glh,
             assessment=assessment,
             mandatory=mandatory,
-            order=order,
+            order=natural_key(id),
             points=template.points,
             min_rank=template.min_rank,
             min_rule=template.min_rule,
             pass_rank=template.pass_rank,
             top_points=template.top_points,
+            rank_reaching=template.rank_reaching,
             group=group,
         )
+        if len(self._units) >= 20_000:
+            self._units.clear()
+        self._units[unit_key] = unit
+        return unit
 
     def thresholds_for(self, size_glh: int, qn: str | None, on: date) -> Thresholds | None:
         """The threshold column for a size and a registration date (newest table that applies)."""
@@ -267,9 +287,6 @@ class PointsSuite:
             if column is not None:
                 return column
         return None
-
-    def grade_names(self) -> tuple[str, ...]:
-        return tuple(g.value for g in self.scale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +337,3 @@ class Qualification:
     ums: UmsConfig | None
     gaps: tuple[str, ...]
     file: str
-
-
-def grade_at(rank: int) -> UnitGrade:
-    return UNIT_GRADE_ORDER[rank]

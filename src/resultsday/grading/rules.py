@@ -103,15 +103,8 @@ def best_attempt(unit: UnitDef, attempts: Sequence[Attempt], suite: PointsSuite,
 
     "Best" is the most points, then the highest grade. A unit with no graded attempt has no
     outcome yet (None). ``index`` is the unit's position in the request, for error paths.
+    (``engine.score_units`` scores a single plain grade directly, without calling this.)
     """
-    if len(attempts) == 1:  # the common case: one plain grade
-        attempt = attempts[0]
-        grade = attempt.grade
-        if grade is not None and attempt.points is None and attempt.raw_mark is None and not attempt.retake:
-            rank = RANK[grade]
-            points = unit.points[rank]
-            if points is not None:
-                return (rank, points, False)
     best: Score | None = None
     for j, attempt in enumerate(attempts):
         here = f"units[{index}]" if len(attempts) == 1 else f"units[{index}].attempts[{j}]"
@@ -155,7 +148,7 @@ class Selection:
     optional: list[Scored]  # the chosen optional units, with their outcomes
     candidates: list[Scored]  # every optional unit with an outcome (chosen or not)
     missing: list[UnitDef]  # units needed for a complete combination without an outcome
-    unreported_optional_glh: int  # optional GLH still needed beyond the units listed
+    unreported_optional_glh: int  # optional GLH still needed beyond the units named in missing
 
     def counted_ids(self, structure: Structure) -> tuple[str, ...]:
         """Ids of the counted units: every mandatory unit, then the chosen optional units."""
@@ -205,9 +198,14 @@ def counted_units(structure: Structure, scored: Mapping[str, Score], pending: Co
         scores.extend(chosen)
     unreported = 0
     if short:
+        # Optional units listed without a result are named when all of them are needed; when
+        # more are listed than needed (a calculator sends every unit), which will count is open.
         waiting = [u for u in structure.optional if u.id in pending]
-        missing.extend(waiting)
-        unreported = max(0, short - sum(u.glh for u in waiting))
+        waiting_glh = sum(u.glh for u in waiting)
+        if waiting_glh <= short:
+            missing.extend(waiting)
+            short -= waiting_glh
+        unreported = short
     return Selection(
         scores=scores,
         optional=chosen,
@@ -217,12 +215,12 @@ def counted_units(structure: Structure, scored: Mapping[str, Score], pending: Co
     )
 
 
-def _preference(item: Scored) -> tuple[int, bool, bool, int]:
+def _preference(item: Scored) -> tuple[int, bool, bool, tuple[int, int, str]]:
     unit, (rank, points, _) = item
     return (-points, rank < unit.min_rank, rank < unit.pass_rank, unit.order)
 
 
-def _order(item: Scored) -> int:
+def _order(item: Scored) -> tuple[int, int, str]:
     return item[0].order
 
 
@@ -276,7 +274,7 @@ def units_complete(selection: Selection) -> str | None:
     if selection.missing:
         parts.append(f"{_units([u.id for u in selection.missing])} missing")
     if selection.unreported_optional_glh:
-        parts.append(f"{selection.unreported_optional_glh} GLH of optional units not yet reported")
+        parts.append(f"{selection.unreported_optional_glh} GLH of optional units without a result")
     if not parts:
         return None
     return failure(units_complete, "not yet complete: " + " and ".join(parts))

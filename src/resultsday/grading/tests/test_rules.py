@@ -170,8 +170,18 @@ def test_units_complete(catalogue: Catalogue) -> None:
     assert any("not yet complete: units 4, 5 missing" in reason for reason in outcome.reasons)
     few_optionals = {k: v for k, v in ext_dip().items() if k not in {"12", "13"}}
     outcome = grade(by_qn(BUSINESS_EXT_DIP, few_optionals))
-    assert "not yet complete: 120 GLH of optional units not yet reported" in outcome.reasons[0]
+    assert "not yet complete: 120 GLH of optional units without a result" in outcome.reasons[0]
     assert outcome.next_grade is None and outcome.what_if == () and outcome.fallback is None
+    # Optional units listed without a result are named when all of them are needed...
+    one_pending = grade(by_qn(BUSINESS_EXT_DIP, {**few_optionals, "12": None}))
+    assert (
+        "not yet complete: unit 12 missing and 60 GLH of optional units without a result"
+        in (one_pending.reasons[0])
+    )
+    # ...but not when more are listed than needed (a calculator sends every unit).
+    every_unit = {**{str(n): None for n in range(14, 36)}, **few_optionals}
+    outcome = grade(by_qn(BUSINESS_EXT_DIP, every_unit))
+    assert "not yet complete: 120 GLH of optional units without a result" in outcome.reasons[0]
 
 
 def test_minimum_unit_grades() -> None:
