@@ -15,15 +15,19 @@ from resultsday.accounts.access import (
 )
 from resultsday.accounts.permissions import Permission
 from resultsday.api.permissions import api_require
-from resultsday.catalogue.models import Qualification, Series
+from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.identifiers import check_qualification_number
-from resultsday.learners.choices import RegistrationStatus
-from resultsday.learners.models import Registration
+from resultsday.learners.choices import EntryStatus, RegistrationStatus
+from resultsday.learners.models import Entry, Registration
+from resultsday.learners.selectors import entries_for_user
 from resultsday.learners.services import (
     LearnerDetails,
     RegistrationError,
+    entry_create,
+    entry_withdraw,
     registration_create,
     registration_create_with_new_learner,
+    registration_top_up,
     registration_withdraw,
 )
 
@@ -85,6 +89,7 @@ class RegistrationOut(Schema):
     ucas_applicant: bool
     needs_result_to_progress: bool
     registered_on: dt.date
+    topped_up_from_id: int | None
 
     @staticmethod
     def of(registration: Registration) -> RegistrationOut:
@@ -100,11 +105,12 @@ class RegistrationOut(Schema):
             ucas_applicant=registration.ucas_applicant,
             needs_result_to_progress=registration.needs_result_to_progress,
             registered_on=registration.registered_on,
+            topped_up_from_id=registration.topped_up_from_id,
         )
 
 
 def _unprocessable(error: RegistrationError) -> HttpError:
-    return HttpError(422, error.message)
+    return HttpError(422, str(error))  # every problem, joined with "; "
 
 
 @router.get(
@@ -225,3 +231,172 @@ def registration_withdraw_api(
     except RegistrationError as exc:
         raise _unprocessable(exc) from exc
     return RegistrationOut.of(registration)
+
+
+# ---- entries -------------------------------------------------------------------------------
+
+
+class EntryIn(StrictSchema):
+    """`unit_code` is the catalogue unit code (like business-2); see GET /catalogue."""
+
+    registration_id: StrictInt
+    unit_code: StrictStr
+    series_code: StrictStr
+
+
+class EntryOut(Schema):
+    id: int
+    registration_id: int
+    candidate_number: str
+    qualification_qn: str
+    unit_code: str
+    entry_code: str
+    series_code: str
+    status: str
+    is_late: bool
+    entered_at: dt.datetime
+
+    @staticmethod
+    def of(entry: Entry) -> EntryOut:
+        return EntryOut(
+            id=entry.pk,
+            registration_id=entry.registration_id,
+            candidate_number=entry.registration.learner.candidate_number,
+            qualification_qn=entry.registration.qualification.qn,
+            unit_code=entry.unit.code,
+            entry_code=entry.unit.number,
+            series_code=entry.series.code,
+            status=entry.status,
+            is_late=entry.is_late,
+            entered_at=entry.entered_at,
+        )
+
+
+_ENTRY_RELATED = ("registration__learner", "registration__qualification", "unit", "series")
+
+
+@router.get(
+    "/centres/{number}/entries",
+    response=list[EntryOut],
+    summary="The centre's entries for external assessment, optionally of one series or status",
+)
+def centre_entries(
+    request: HttpRequest, number: str, series_code: str | None = None,
+    status: EntryStatus | None = None,
+) -> list[EntryOut]:
+    api_require(request, READ)
+    centre = get_centre_for_user(request, number, READ)
+    entries = entries_for_user(request.user, READ).filter(registration__centre=centre)
+    if series_code is not None:
+        entries = entries.filter(series__code=series_code)
+    if status is not None:
+        entries = entries.filter(status=status)
+    return [EntryOut.of(e) for e in entries.select_related(*_ENTRY_RELATED).order_by("pk")]
+
+
+@router.post(
+    "/centres/{number}/entries",
+    response={201: EntryOut},
+    summary="Enter a registration for an external unit in a series",
+)
+def entry_add(request: HttpRequest, number: str, payload: EntryIn) -> Status[EntryOut]:
+    api_require(request, WRITE)
+    centre = get_centre_for_user(request, number, WRITE)
+    registration = get_object_or_404(
+        registrations_for_user(request.user, WRITE)
+        .filter(centre=centre)
+        .select_related("learner", "qualification__awarding_organisation", "centre"),
+        pk=payload.registration_id,
+    )
+    qualification = registration.qualification
+    unit = Unit.objects.filter(suite_id=qualification.suite_id, code=payload.unit_code).first()
+    if unit is None:
+        raise HttpError(422, f"There is no unit {payload.unit_code} in {qualification.title}")
+    series = Series.objects.filter(
+        awarding_organisation_id=qualification.awarding_organisation_id, code=payload.series_code
+    ).first()
+    if series is None:
+        raise HttpError(
+            422, f"There is no series {payload.series_code} of "
+            f"{qualification.awarding_organisation.name}"
+        )
+    try:
+        entry = entry_create(
+            actor=request.user,  # type: ignore[arg-type]
+            registration=registration, unit=unit, series=series,
+        )
+    except RegistrationError as exc:
+        raise _unprocessable(exc) from exc
+    return Status(201, EntryOut.of(entry))
+
+
+@router.post(
+    "/centres/{number}/entries/{entry_id}/withdraw",
+    response=EntryOut,
+    summary="Withdraw an entry, giving the reason",
+)
+def entry_withdraw_api(
+    request: HttpRequest, number: str, entry_id: int, payload: WithdrawIn
+) -> EntryOut:
+    api_require(request, WRITE)
+    centre = get_centre_for_user(request, number, WRITE)
+    entry = get_object_or_404(
+        entries_for_user(request.user, WRITE)
+        .filter(registration__centre=centre)
+        .select_related(*_ENTRY_RELATED, "registration__centre"),
+        pk=entry_id,
+    )
+    try:
+        entry = entry_withdraw(
+            actor=request.user,  # type: ignore[arg-type]
+            entry=entry, reason=payload.reason,
+        )
+    except RegistrationError as exc:
+        raise _unprocessable(exc) from exc
+    return EntryOut.of(entry)
+
+
+# ---- top-ups -------------------------------------------------------------------------------
+
+
+class TopUpIn(StrictSchema):
+    to_qualification_qn: StrictStr
+    reason: StrictStr = ""
+
+
+@router.post(
+    "/centres/{number}/registrations/{registration_id}/top-up",
+    response=RegistrationOut,
+    summary="Top a registration up to a larger qualification of the same suite and sector; "
+    "answers with the larger registration, which now holds every unit result and entry",
+)
+def registration_top_up_api(
+    request: HttpRequest, number: str, registration_id: int, payload: TopUpIn
+) -> RegistrationOut:
+    api_require(request, WRITE)
+    centre = get_centre_for_user(request, number, WRITE)
+    registration = get_object_or_404(
+        registrations_for_user(request.user, WRITE)
+        .filter(centre=centre)
+        .select_related("learner", "qualification", "series", "centre"),
+        pk=registration_id,
+    )
+    qn = check_qualification_number(payload.to_qualification_qn)
+    if not qn.ok:
+        raise HttpError(422, qn.message or "Enter a qualification number")
+    to_qualification = Qualification.objects.filter(
+        qn=qn.value, awarding_organisation__in=centre.awarding_organisations.all()
+    ).select_related("awarding_organisation").first()
+    if to_qualification is None:
+        raise HttpError(
+            422, f"There is no qualification {qn.value} that your centre is approved to offer"
+        )
+    try:
+        target = registration_top_up(
+            registration=registration, to_qualification=to_qualification,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=payload.reason,
+        )
+    except RegistrationError as exc:
+        raise _unprocessable(exc) from exc
+    return RegistrationOut.of(target)

@@ -4,11 +4,17 @@ from typing import Any
 
 from django import forms
 
-from resultsday.catalogue.models import Qualification, Series
+from resultsday.catalogue.choices import Assessment
+from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.centres.models import Centre
 from resultsday.core.forms import GovukForm
-from resultsday.learners.models import Learner
-from resultsday.learners.services import LearnerDetails, RegistrationError
+from resultsday.learners.models import Learner, Registration
+from resultsday.learners.services import (
+    ENTRY_CODE_HELP,
+    LearnerDetails,
+    RegistrationError,
+    top_up_choices,
+)
 
 DATE_FORMATS = ["%d/%m/%Y", "%d %m %Y", "%Y-%m-%d"]
 
@@ -155,3 +161,98 @@ class UploadForm(GovukForm):
         label="Upload a file", help_text="A CSV UTF-8 or Excel (.xlsx) file, up to 10 MB",
         error_messages={"required": "Select a file", "empty": "The selected file is empty"},
     )
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"Unit {obj.number} {obj.title} ({obj.code})"
+
+
+def _series_field() -> SeriesChoiceField:
+    return SeriesChoiceField(
+        queryset=Series.objects.none(), empty_label="Select a series", label="Series",
+        error_messages={"required": "Select a series", "invalid_choice": "Select a series"},
+    )
+
+
+def _unit_field() -> UnitChoiceField:
+    return UnitChoiceField(
+        queryset=Unit.objects.none(), empty_label="Select a unit", label="External unit",
+        error_messages={"required": "Select a unit", "invalid_choice": "Select a unit"},
+    )
+
+
+class EntryForm(ServiceErrorsMixin, GovukForm):
+    """Enter one registration for one external unit of its qualification in a series."""
+
+    unit = _unit_field()
+    series = _series_field()
+
+    def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        qualification = registration.qualification
+        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            placements__qualification=qualification, assessment=Assessment.EXTERNAL
+        ).order_by("code")
+        self.fields["series"].queryset = Series.objects.filter(  # type: ignore[attr-defined]
+            awarding_organisation_id=qualification.awarding_organisation_id
+        ).select_related("awarding_organisation").order_by("code")
+
+
+class BulkEntryForm(ServiceErrorsMixin, GovukForm):
+    qualification = QualificationChoiceField(
+        queryset=Qualification.objects.none(), empty_label="Select a qualification",
+        error_messages={"required": "Select a qualification",
+                        "invalid_choice": "Select a qualification"},
+    )
+    unit = _unit_field()
+    series = _series_field()
+
+    def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ao_ids = list(centre.awarding_organisations.values_list("pk", flat=True))
+        self.fields["qualification"].queryset = Qualification.objects.filter(  # type: ignore[attr-defined]
+            awarding_organisation_id__in=ao_ids
+        ).order_by("title", "qn")
+        self.fields["unit"].queryset = Unit.objects.filter(  # type: ignore[attr-defined]
+            suite__awarding_organisation_id__in=ao_ids, assessment=Assessment.EXTERNAL
+        ).order_by("code")
+        self.fields["series"].queryset = Series.objects.filter(  # type: ignore[attr-defined]
+            awarding_organisation_id__in=ao_ids
+        ).select_related("awarding_organisation").order_by("awarding_organisation__name", "code")
+
+
+class EntryWithdrawForm(GovukForm):
+    reason = forms.CharField(
+        label="Why is the entry being withdrawn?", max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the reason for withdrawing the entry"},
+    )
+
+
+class EntriesFileForm(GovukForm):
+    file = forms.FileField(
+        label="Upload an entries (E) file",
+        help_text="A JCQ entries file from your MIS, like E1000101.X01, up to 10 MB. "
+        + ENTRY_CODE_HELP,
+        error_messages={"required": "Select a file", "empty": "The selected file is empty"},
+    )
+
+
+class TopUpForm(ServiceErrorsMixin, GovukForm):
+    to_qualification = QualificationChoiceField(
+        queryset=Qualification.objects.none(), empty_label="Select a qualification",
+        label="Top up to",
+        error_messages={"required": "Select the qualification to top up to",
+                        "invalid_choice": "Select the qualification to top up to"},
+    )
+    reason = forms.CharField(
+        label="Why is the learner being topped up? (optional)", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_qualification"].queryset = top_up_choices(  # type: ignore[attr-defined]
+            registration=registration
+        )

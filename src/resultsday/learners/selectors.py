@@ -1,9 +1,19 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from resultsday.accounts.access import registrations_for_user
+from resultsday.accounts.permissions import Permission
 from resultsday.assessment.models import UnitResult
-from resultsday.learners.models import Learner, Registration
+from resultsday.learners.choices import RegistrationStatus
+from resultsday.learners.models import Entry, Learner, Registration
+
+if TYPE_CHECKING:
+    from resultsday.centres.models import Centre
 
 
 def learner_search(*, learners: QuerySet[Learner], query: str) -> QuerySet[Learner]:
@@ -33,3 +43,70 @@ def learner_registrations(*, registrations: QuerySet[Registration]) -> list[Regi
         )
         .order_by("-created_at")
     )
+
+
+def entries_for_user(user: Any, permission: Permission) -> QuerySet[Entry]:
+    """Entries of the registrations the user may reach with this permission."""
+    return Entry.objects.filter(registration__in=registrations_for_user(user, permission))
+
+
+def get_entry_for_user(user: Any, pk: int, permission: Permission) -> Entry:
+    """The entry, or 404 when it is not one of the user's (another centre's looks missing)."""
+    return get_object_or_404(
+        entries_for_user(user, permission).select_related(
+            "registration__learner", "registration__qualification", "registration__centre",
+            "unit", "series",
+        ),
+        pk=pk,
+    )
+
+
+def registration_entries(*, registration: Registration) -> list[Entry]:
+    return list(
+        registration.entries.select_related("unit", "series").order_by(
+            "series__code", "unit__code", "-entered_at"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TopUpCandidate:
+    """A learner whose unit results are split over two registrations of one suite and sector."""
+
+    learner: Learner
+    smaller: Registration
+    larger: Registration
+    smaller_results: int
+    larger_results: int
+
+
+def top_up_candidates(centre: Centre) -> list[TopUpCandidate]:
+    """Learners with two or more active registrations in one suite and sector: each smaller
+    registration is proposed for topping up into the largest."""
+    registrations = (
+        Registration.objects.filter(
+            centre=centre, status=RegistrationStatus.ACTIVE, qualification__size_glh__isnull=False
+        )
+        .select_related("learner", "qualification", "series")
+        .annotate(result_count=Count("unit_results"))
+        .order_by("learner__last_name", "learner__first_name", "learner_id", "pk")
+    )
+    groups: dict[tuple[int, int, str], list[Registration]] = {}
+    for registration in list[Registration](registrations):
+        qualification = registration.qualification
+        key = (registration.learner_id, qualification.suite_id, qualification.sector)
+        groups.setdefault(key, []).append(registration)
+    candidates = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        largest = max(group, key=lambda r: (r.qualification.size_glh or 0, -r.pk))
+        for registration in group:
+            size = registration.qualification.size_glh or 0
+            if size < (largest.qualification.size_glh or 0):
+                candidates.append(TopUpCandidate(
+                    learner=registration.learner, smaller=registration, larger=largest,
+                    smaller_results=registration.result_count,  # type: ignore[attr-defined]
+                    larger_results=largest.result_count,  # type: ignore[attr-defined]
+                ))
+    return candidates

@@ -15,14 +15,27 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from resultsday.accounts.choices import AuditAction
-from resultsday.accounts.services import audit_record
+from resultsday.accounts.services import audit_event, audit_record, audit_record_many, rows_insert
 from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
-from resultsday.catalogue.models import KeyDate, Qualification, Series
+from resultsday.catalogue.models import KeyDate, Qualification, QualificationUnit, Series, Unit
 from resultsday.formats.columns import Column
+from resultsday.formats.edi import (
+    DataType,
+    EdiFileNameError,
+    EdiProblem,
+    EdiWriteError,
+    EntryRecord,
+    OptionEntry,
+    build_file_name,
+    edi_date,
+    parse_file_name,
+    read_entries,
+    write_entries,
+)
 from resultsday.formats.tabular import ImportProblem, ImportRow, read_table
 from resultsday.identifiers import (
     Check,
@@ -33,9 +46,10 @@ from resultsday.identifiers import (
     check_ucas_personal_id,
     check_uci,
     check_uln,
+    edi_candidate_name,
 )
-from resultsday.learners.choices import RegistrationStatus
-from resultsday.learners.models import Learner, Registration
+from resultsday.learners.choices import EntryStatus, RegistrationStatus
+from resultsday.learners.models import Entry, Learner, Registration
 
 if TYPE_CHECKING:
     from resultsday.accounts.models import User
@@ -229,8 +243,10 @@ def learner_amend(
 # ---- registrations -------------------------------------------------------------------------
 
 
-def registration_deadline(*, series: Series, qualification: Qualification) -> dt.datetime | None:
-    """The series' registration deadline for this qualification's results day, if set.
+def series_deadline(
+    *, series: Series, qualification: Qualification, kind: KeyDateKind
+) -> dt.datetime | None:
+    """The series' key date of this kind for this qualification's results day, if set.
 
     A date for the qualification's own level wins over a date for all qualifications.
     """
@@ -238,11 +254,17 @@ def registration_deadline(*, series: Series, qualification: Qualification) -> dt
         kd.applies_to: kd.at
         for kd in KeyDate.objects.filter(
             series=series,
-            kind=KeyDateKind.REGISTRATION_DEADLINE,
+            kind=kind,
             applies_to__in=[KeyDateScope.ALL, qualification.results_day_type],
         )
     }
     return dates.get(qualification.results_day_type) or dates.get(KeyDateScope.ALL)
+
+
+def registration_deadline(*, series: Series, qualification: Qualification) -> dt.datetime | None:
+    return series_deadline(
+        series=series, qualification=qualification, kind=KeyDateKind.REGISTRATION_DEADLINE
+    )
 
 
 def registration_problems(
@@ -674,3 +696,762 @@ def registration_upload(
             ImportProblem(None, p.field, None, p.message) for p in exc.problems
         ])
     return outcome
+
+
+# ---- entries -------------------------------------------------------------------------------
+
+
+def entry_deadline(*, series: Series, qualification: Qualification) -> dt.datetime | None:
+    """The series' entry deadline for external assessments of this qualification, if set."""
+    return series_deadline(
+        series=series, qualification=qualification, kind=KeyDateKind.ENTRY_DEADLINE
+    )
+
+
+def unit_label(unit: Unit) -> str:
+    return f"Unit {unit.number} {unit.title}"
+
+
+def entry_unit_problems(
+    *, qualification: Qualification, unit: Unit, series: Series, in_structure: bool | None = None
+) -> list[FieldProblem]:
+    """Why learners on this qualification cannot be entered for this unit in this series.
+
+    `in_structure` says whether the unit is in the qualification, when the caller knows.
+    """
+    if in_structure is None:
+        in_structure = qualification.structure.filter(unit=unit).exists()
+    problems = []
+    if not in_structure:
+        problems.append(FieldProblem(
+            "unit",
+            f"{unit_label(unit)} is not in {qualification.title} ({qualification.qn}): select "
+            "an external unit of the learner's qualification",
+        ))
+    elif not unit.is_external:
+        problems.append(FieldProblem(
+            "unit",
+            f"{unit_label(unit)} is internally assessed: only external units have entries",
+        ))
+    if series.awarding_organisation_id != qualification.awarding_organisation_id:
+        problems.append(FieldProblem(
+            "series",
+            f"{series.name} is a series of {series.awarding_organisation.name}: select a series "
+            f"of {qualification.awarding_organisation.name}",
+        ))
+    return problems
+
+
+def _already_entered(registration: Registration, unit: Unit, series: Series) -> FieldProblem:
+    return FieldProblem(
+        "unit",
+        f"{registration.learner.full_name} is already entered for {unit_label(unit)} in "
+        f"{series.name}",
+    )
+
+
+def entry_problems(
+    *,
+    registration: Registration,
+    unit: Unit,
+    series: Series,
+    in_structure: bool | None = None,
+    entered: bool | None = None,
+) -> list[FieldProblem]:
+    """Why this registration cannot be entered for this unit in this series, if at all.
+
+    `in_structure` (the unit is in the qualification) and `entered` (the registration is already
+    entered for it) are looked up when the caller does not know them.
+    """
+    qualification = registration.qualification
+    problems = []
+    if registration.status != RegistrationStatus.ACTIVE:
+        problems.append(FieldProblem(
+            None,
+            f"{registration.learner.full_name}'s registration on {qualification.title} is "
+            f"{registration.get_status_display().lower()}: only active registrations have entries",
+        ))
+    problems += entry_unit_problems(
+        qualification=qualification, unit=unit, series=series, in_structure=in_structure
+    )
+    if problems:
+        return problems
+    if entered is None:
+        entered = Entry.objects.filter(
+            registration=registration, unit=unit, series=series, status=EntryStatus.ENTERED
+        ).exists()
+    return [_already_entered(registration, unit, series)] if entered else []
+
+
+@dataclass(frozen=True)
+class EntryWanted:
+    """One entry to make: a registration, an external unit, a series."""
+
+    registration: Registration
+    unit: Unit
+    series: Series
+
+
+# Rows per query or insert: well inside SQLite's and PostgreSQL's limits on parameters.
+_CHUNK = 2000
+
+
+@transaction.atomic
+def entries_create(*, actor: User | None, wanted: Sequence[EntryWanted]) -> list[Entry]:
+    """Make every entry wanted, or none, with a few queries however many there are.
+
+    Each is checked by `entry_problems` (all reasons are raised together as a RegistrationError),
+    marked late if made after the series' entry deadline, and recorded in the audit.
+    """
+    registration_ids = sorted({w.registration.pk for w in wanted})
+    placed = set(
+        QualificationUnit.objects.filter(
+            qualification_id__in={w.registration.qualification_id for w in wanted},
+            unit_id__in={w.unit.pk for w in wanted},
+        ).values_list("qualification_id", "unit_id")
+    )
+    entered: set[tuple[int, int, int]] = set()
+    for start in range(0, len(registration_ids), _CHUNK):
+        entered.update(Entry.objects.filter(
+            registration_id__in=registration_ids[start:start + _CHUNK],
+            status=EntryStatus.ENTERED,
+        ).values_list("registration_id", "unit_id", "series_id"))
+    problems = []
+    for w in wanted:
+        key = (w.registration.pk, w.unit.pk, w.series.pk)
+        problems += entry_problems(
+            registration=w.registration, unit=w.unit, series=w.series,
+            in_structure=(w.registration.qualification_id, w.unit.pk) in placed,
+            entered=key in entered,
+        )
+        entered.add(key)  # so the same entry twice in one batch is refused too
+    if problems:
+        raise RegistrationError(problems)
+
+    deadlines: dict[tuple[int, str], dt.datetime | None] = {}
+    now = timezone.now()
+    entries = []
+    for w in wanted:
+        qualification = w.registration.qualification
+        day = (w.series.pk, qualification.results_day_type)
+        if day not in deadlines:
+            deadlines[day] = entry_deadline(series=w.series, qualification=qualification)
+        deadline = deadlines[day]
+        entries.append(Entry(
+            registration=w.registration, unit=w.unit, series=w.series,
+            is_late=deadline is not None and now > deadline,
+        ))
+    try:
+        with transaction.atomic():
+            rows_insert(rows=entries)
+    except IntegrityError as exc:  # another request entered one of them a moment ago
+        raise RegistrationError([_entry_taken(entries)]) from exc
+    audit_record_many(events=[
+        audit_event(
+            actor=actor,
+            action=AuditAction.ENTRY_CREATED,
+            summary=f"{entry.registration.learner} entered for {unit_label(entry.unit)} in "
+            f"{entry.series.name}" + (" (late)" if entry.is_late else ""),
+            obj=entry,
+            centre=entry.registration.centre,
+            awarding_organisation=entry.registration.qualification.awarding_organisation,
+            after={
+                "registration": entry.registration.pk,
+                "qualification": entry.registration.qualification.qn,
+                "unit": entry.unit.code,
+                "series": entry.series.code,
+                "status": entry.status,
+                "is_late": entry.is_late,
+            },
+        )
+        for entry in entries
+    ])
+    return entries
+
+
+def _entry_taken(entries: Sequence[Entry]) -> FieldProblem:
+    """The first of these entries someone else has made since they were checked."""
+    taken: set[tuple[int, int, int]] = set()
+    registration_ids = sorted({e.registration_id for e in entries})
+    for start in range(0, len(registration_ids), _CHUNK):
+        taken.update(Entry.objects.filter(
+            registration_id__in=registration_ids[start:start + _CHUNK],
+            status=EntryStatus.ENTERED,
+        ).values_list("registration_id", "unit_id", "series_id"))
+    entry = next(
+        (e for e in entries if (e.registration_id, e.unit_id, e.series_id) in taken), entries[0]
+    )
+    return _already_entered(entry.registration, entry.unit, entry.series)
+
+
+def entry_create(
+    *, actor: User | None, registration: Registration, unit: Unit, series: Series
+) -> Entry:
+    """Enter a registration for an external unit in a series; after the deadline it is late."""
+    return entries_create(
+        actor=actor, wanted=[EntryWanted(registration=registration, unit=unit, series=series)]
+    )[0]
+
+
+@transaction.atomic
+def entry_withdraw(*, actor: User | None, entry: Entry, reason: str) -> Entry:
+    reason = reason.strip()
+    if not reason:
+        raise RegistrationError.one("reason", "Enter the reason for withdrawing the entry")
+    # A conditional update, so two people withdrawing at once record one withdrawal.
+    updated = Entry.objects.filter(pk=entry.pk, status=EntryStatus.ENTERED).update(
+        status=EntryStatus.WITHDRAWN
+    )
+    if not updated:
+        raise RegistrationError.one(None, "This entry is already withdrawn")
+    before_status = entry.status
+    entry.refresh_from_db(fields=["status"])
+    registration = entry.registration
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENTRY_WITHDRAWN,
+        summary=f"{registration.learner} withdrawn from {unit_label(entry.unit)} in "
+        f"{entry.series.name}",
+        obj=entry,
+        centre=registration.centre,
+        awarding_organisation=registration.qualification.awarding_organisation,
+        before={"status": before_status},
+        after={"status": entry.status},
+        reason=reason,
+    )
+    return entry
+
+
+@dataclass
+class BulkEntryOutcome:
+    entered: list[Entry] = field(default_factory=list)
+    already_entered: int = 0
+
+    @property
+    def late(self) -> int:
+        return sum(1 for e in self.entered if e.is_late)
+
+
+@transaction.atomic
+def entries_create_for_qualification(
+    *,
+    actor: User | None,
+    centre: Centre,
+    qualification: Qualification,
+    unit: Unit,
+    series: Series,
+) -> BulkEntryOutcome:
+    """Enter every active registration at the centre on this qualification for one unit in one
+    series. Learners already entered are left as they are, so doing it twice changes nothing."""
+    registrations = list(
+        Registration.objects.filter(
+            centre=centre, qualification=qualification, status=RegistrationStatus.ACTIVE
+        ).select_related("learner", "qualification__awarding_organisation", "centre")
+        .order_by("learner__last_name", "learner__first_name", "pk")
+    )
+    if not registrations:
+        raise RegistrationError.one(
+            "qualification",
+            f"No learners at your centre are actively registered on {qualification.title}",
+        )
+    problems = entry_unit_problems(qualification=qualification, unit=unit, series=series)
+    if problems:
+        raise RegistrationError(problems)
+    entered = set(
+        Entry.objects.filter(
+            registration__in=registrations, unit=unit, series=series, status=EntryStatus.ENTERED
+        ).values_list("registration_id", flat=True)
+    )
+    outcome = BulkEntryOutcome(already_entered=len(entered))
+    outcome.entered = entries_create(actor=actor, wanted=[
+        EntryWanted(registration=registration, unit=unit, series=series)
+        for registration in registrations if registration.pk not in entered
+    ])
+    return outcome
+
+
+# ---- entries files (JCQ EDI, data type E) ------------------------------------------------
+
+EDI_AB_ID = "RD"
+"""**Project choice.** The awarding-body identifier we write in sample E files. Pearson's JCQ
+identifier is UNKNOWN (exchange-formats §1.2), so we use letters no JCQ awarding body uses, and
+the importer does not check the identifier of an uploaded file."""
+
+ENTRY_CODE_HELP = (
+    "The option entry code (positions 109 to 114, 12 per record) is the unit number as printed "
+    "in the specification, like 2 or 31; leading zeros are ignored, so 000002 is unit 2. It is "
+    "matched against the units of the qualification each candidate is actively registered on."
+)
+SERIES_HELP = (
+    "The series and year in the file header name the series: series 06 and year 26 is the "
+    "series 2026-06 (Summer 2026)."
+)
+
+
+def edi_entry_code(unit: Unit) -> str:
+    return unit.number
+
+
+def _normalise_entry_code(code: str) -> str:
+    code = code.strip().upper()
+    return (code.lstrip("0") or "0") if code.isdigit() else code
+
+
+def edi_series_code(series: Series) -> tuple[str, str] | None:
+    """The file header's (series, year) for our series code YYYY-MM, or None if it is not."""
+    match = re.fullmatch(r"\d\d(\d\d)-(\d\d)", series.code)
+    return (match.group(2), match.group(1)) if match else None
+
+
+@dataclass
+class EntryImportOutcome:
+    problems: list[EdiProblem] = field(default_factory=list)
+    entered: int = 0
+    late: int = 0
+    unchanged: int = 0
+
+    @property
+    def applied(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class _PlannedEntry:
+    line: int
+    registration: Registration
+    unit: Unit
+    series: Series
+
+
+class _EntryFilePlanner:
+    """Checks every option entry of an E file against the centre's learners and registrations."""
+
+    def __init__(self, centre: Centre, series_code: str) -> None:
+        self.centre = centre
+        self.series_code = series_code
+        self.learners = {x.candidate_number: x for x in Learner.objects.filter(centre=centre)}
+        self.registrations: dict[int, list[Registration]] = {}
+        self.units: dict[int, dict[str, Unit]] = {}  # qualification -> entry code -> unit
+        for registration in (
+            Registration.objects.filter(centre=centre, status=RegistrationStatus.ACTIVE)
+            .select_related("learner", "qualification__awarding_organisation", "centre")
+            .order_by("pk")
+        ):
+            self.registrations.setdefault(registration.learner_id, []).append(registration)
+            self.units[registration.qualification_id] = {}
+        for placement in QualificationUnit.objects.filter(
+            qualification_id__in=self.units
+        ).select_related("unit"):
+            unit = placement.unit
+            self.units[placement.qualification_id][_normalise_entry_code(edi_entry_code(unit))] = unit
+        self.suite_codes: dict[int, set[str]] = {}
+        self.series: dict[int, Series | None] = {}
+        self.existing = set(
+            Entry.objects.filter(
+                registration__centre=centre, status=EntryStatus.ENTERED
+            ).values_list("registration_id", "unit_id", "series_id")
+        )
+        self.seen: dict[tuple[str, int], int] = {}
+
+    def codes_in_suite(self, suite_id: int) -> set[str]:
+        if suite_id not in self.suite_codes:
+            self.suite_codes[suite_id] = {
+                _normalise_entry_code(n)
+                for n in Unit.objects.filter(suite_id=suite_id).values_list("number", flat=True)
+            }
+        return self.suite_codes[suite_id]
+
+    def series_of(self, qualification: Qualification) -> Series | None:
+        ao_id = qualification.awarding_organisation_id
+        if ao_id not in self.series:
+            self.series[ao_id] = Series.objects.filter(
+                awarding_organisation_id=ao_id, code=self.series_code
+            ).first()
+        return self.series[ao_id]
+
+    def plan(self, record: EntryRecord) -> tuple[list[_PlannedEntry], list[EdiProblem], int]:
+        n = record.line or 0
+        problems: list[EdiProblem] = []
+        planned: list[_PlannedEntry] = []
+        unchanged = 0
+
+        def add(name: str, value: str, message: str) -> None:
+            problems.append(EdiProblem(n, name, value, f"Line {n}: {message}"))
+
+        number = record.candidate_number
+        learner = self.learners.get(number)
+        if learner is None:
+            add("candidate number", number, f"there is no candidate {number} at your centre: "
+                "register the learner first, or correct the candidate number")
+            return planned, problems, unchanged
+        for label, ours, theirs in (("ULN", learner.uln, record.uln),
+                                    ("UCI", learner.uci, record.uci)):
+            if ours and theirs and ours != theirs:
+                add(label, theirs, f"candidate {number} is {learner.full_name}, whose {label} is "
+                    f"not {theirs}: check the candidate number, or correct the learner's details")
+                return planned, problems, unchanged
+        registrations = self.registrations.get(learner.pk, [])
+        if not registrations:
+            add("candidate number", number, f"candidate {number} ({learner.full_name}) has no "
+                "active registration, so cannot be entered: register them first")
+            return planned, problems, unchanged
+        for option in record.entries:
+            code = _normalise_entry_code(option.code)
+            if option.flag.strip():
+                add("option entry flag", option.flag, f"entry code {option.code} has the flag "
+                    f"{option.flag!r}, which we cannot read: remove the flag, and withdraw "
+                    "entries on the learner's entries page")
+                continue
+            earlier = self.seen.get((code, learner.pk))
+            if earlier is not None:
+                add("option entry code", option.code, f"candidate {number} is entered for entry "
+                    f"code {option.code} on line {earlier} too: remove one of them")
+                continue
+            self.seen[code, learner.pk] = n
+            matches = [
+                (r, self.units[r.qualification_id][code])
+                for r in registrations if code in self.units[r.qualification_id]
+            ]
+            titles = " or ".join(
+                f"{r.qualification.title} ({r.qualification.qn})" for r in registrations
+            )
+            if not matches:
+                known = any(
+                    code in self.codes_in_suite(r.qualification.suite_id) for r in registrations
+                )
+                if known:
+                    add("option entry code", option.code, f"entry code {option.code} is not a "
+                        f"unit of {titles}, which candidate {number} is registered on")
+                else:
+                    add("option entry code", option.code, f"there is no unit with entry code "
+                        f"{option.code}: the entry code is the unit number from the "
+                        "specification, like 2 or 31")
+                continue
+            if len(matches) > 1:
+                add("option entry code", option.code, f"entry code {option.code} matches a unit "
+                    f"in each of {titles}, which candidate {number} is registered on: top up or "
+                    "withdraw one registration, or enter them on their learner page")
+                continue
+            registration, unit = matches[0]
+            if not unit.is_external:
+                add("option entry code", option.code, f"entry code {option.code} is "
+                    f"{unit_label(unit)}, which is internally assessed: only external units have "
+                    "entries, so remove it")
+                continue
+            series = self.series_of(registration.qualification)
+            if series is None:
+                add("series", self.series_code, f"there is no series {self.series_code} of "
+                    f"{registration.qualification.awarding_organisation.name}: check the series "
+                    "and year in the file header")
+                continue
+            if (registration.pk, unit.pk, series.pk) in self.existing:
+                unchanged += 1
+                continue
+            planned.append(_PlannedEntry(n, registration, unit, series))
+        return planned, problems, unchanged
+
+
+def entries_import_edi(
+    *, actor: User | None, centre: Centre, data: bytes, filename: str | None = None
+) -> EntryImportOutcome:
+    """Make every entry in an uploaded JCQ entries (E) file, or none.
+
+    Everything is checked before anything is written: the file itself (formats.edi), that it is
+    an E file from the uploader's own centre for a series we know, and each option entry (known
+    candidate, a unit of their qualification, external, not repeated). Entries we already hold
+    count as unchanged, so uploading the same file again changes nothing.
+    """
+    # Files reach us by browser upload, not an EDI carrier, and browsers rename downloads
+    # ("E1000199 (1).X01"); the name is checked only when it still has the EDI form.
+    edi_name = filename
+    if filename is not None:
+        try:
+            parse_file_name(filename)
+        except EdiFileNameError:
+            edi_name = None
+    edi = read_entries(data, filename=edi_name)
+    outcome = EntryImportOutcome(problems=list(edi.problems))
+    if outcome.problems or edi.header is None:
+        return outcome
+    header = edi.header
+    if header.data_type != DataType.ENTRIES:
+        outcome.problems.append(EdiProblem(
+            1, "data type", header.data_type,
+            f"This is an amendments ({header.data_type}) file: upload an entries (E) file",
+        ))
+    if header.originator != centre.number:
+        outcome.problems.append(EdiProblem(
+            1, "centre number", header.originator,
+            f"This file is for centre {header.originator}, not your centre {centre.number}: "
+            "upload an entries file from your own centre",
+        ))
+    series_code = f"20{header.year}-{header.series}"
+    if not re.fullmatch(r"\d{4}-\d{2}", series_code):
+        outcome.problems.append(EdiProblem(
+            1, "series", f"{header.series}{header.year}",
+            f"The file header has series {header.series!r} and year {header.year!r}: "
+            "use the month of the series (like 06) and two digits of the year (like 26)",
+        ))
+    if outcome.problems:
+        return outcome
+
+    planner = _EntryFilePlanner(centre, series_code)
+    planned: list[_PlannedEntry] = []
+    for record in edi.records:
+        more, problems, unchanged = planner.plan(record)
+        planned += more
+        outcome.problems += problems
+        outcome.unchanged += unchanged
+    if outcome.problems:
+        return outcome
+    try:
+        entries = entries_create(actor=actor, wanted=[
+            EntryWanted(registration=plan.registration, unit=plan.unit, series=plan.series)
+            for plan in planned
+        ])
+    except RegistrationError as exc:  # the data changed between checking and writing
+        return EntryImportOutcome(problems=[
+            EdiProblem(None, p.field, None, p.message) for p in exc.problems
+        ])
+    outcome.entered = len(entries)
+    outcome.late = sum(entry.is_late for entry in entries)
+    return outcome
+
+
+def entries_sample_edi(*, centre: Centre, series: Series, produced_on: dt.date) -> bytes:
+    """The centre's current entries for a series as a JCQ entries (E) file, as our importer
+    reads it: uploading it back changes nothing. Raises EdiWriteError if it cannot be written."""
+    codes = edi_series_code(series)
+    if codes is None:
+        raise EdiWriteError([f"The series code {series.code} is not of the form YYYY-MM"])
+    by_learner: dict[int, list[Entry]] = {}
+    for entry in (
+        Entry.objects.filter(
+            registration__centre=centre, series=series, status=EntryStatus.ENTERED
+        ).select_related("registration__learner", "unit")
+        .order_by("registration__learner__candidate_number", "unit__code")
+    ):
+        by_learner.setdefault(entry.registration.learner_id, []).append(entry)
+    records = []
+    for entries in by_learner.values():
+        learner = entries[0].registration.learner
+        name = edi_candidate_name(learner.last_name.upper(), learner.first_name.upper())
+        records.append(EntryRecord(
+            centre_number=centre.number,
+            candidate_number=learner.candidate_number,
+            candidate_name=name.value,
+            date_of_birth=edi_date(learner.date_of_birth),
+            uci=learner.uci,
+            uln=learner.uln,
+            entries=tuple(OptionEntry(edi_entry_code(e.unit)) for e in entries),
+        ))
+    return write_entries(
+        records, centre_number=centre.number, ab_id=EDI_AB_ID, series=codes[0], year=codes[1],
+        sequence=1, produced_on=produced_on,
+    )
+
+
+def entries_sample_file_name(*, centre: Centre) -> str:
+    return build_file_name(
+        data_type=DataType.ENTRIES, originator=centre.number, ab_id=EDI_AB_ID, sequence=1
+    )
+
+
+# ---- top-ups -------------------------------------------------------------------------------
+
+
+def top_up_problems(
+    *, registration: Registration, to_qualification: Qualification
+) -> list[FieldProblem]:
+    """Why this registration cannot be topped up to this qualification, if at all."""
+    current = registration.qualification
+    field_name = "to_qualification"
+    if registration.status != RegistrationStatus.ACTIVE:
+        return [FieldProblem(
+            None,
+            f"This registration is {registration.get_status_display().lower()}: only an active "
+            "registration can be topped up",
+        )]
+    if to_qualification.suite_id != current.suite_id or to_qualification.sector != current.sector:
+        return [FieldProblem(
+            field_name,
+            f"{to_qualification.title} is not in the same suite and sector as {current.title}: "
+            "a top-up moves to a larger qualification of the same suite and sector",
+        )]
+    if (
+        to_qualification.size_glh is None or current.size_glh is None
+        or to_qualification.size_glh <= current.size_glh
+    ):
+        return [FieldProblem(
+            field_name,
+            f"{to_qualification.title} ({to_qualification.size_glh or 'no'} GLH) is not larger "
+            f"than {current.title} ({current.size_glh or 'no'} GLH): a top-up moves to a larger "
+            "qualification",
+        )]
+    problems = []
+    in_new = set(to_qualification.structure.values_list("unit_id", flat=True))
+    outside = sorted(
+        {r.unit for r in registration.unit_results.select_related("unit")
+         if r.unit_id not in in_new}
+        | {e.unit for e in registration.entries.select_related("unit")
+           if e.unit_id not in in_new and e.status == EntryStatus.ENTERED},
+        key=lambda u: u.code,
+    )
+    for unit in outside:
+        problems.append(FieldProblem(
+            field_name,
+            f"{unit_label(unit)} is not in {to_qualification.title}, and "
+            f"{registration.learner.full_name} has a result or entry for it: choose a "
+            "qualification that includes it, or correct the unit first",
+        ))
+    target = _top_up_target(registration=registration, to_qualification=to_qualification)
+    if target is None and not to_qualification.is_active:
+        problems.append(FieldProblem(
+            field_name, f"{to_qualification.qn} is closed to new registrations"
+        ))
+    if target is not None and target.topped_up_from_id is not None:
+        problems.append(FieldProblem(
+            field_name,
+            f"{registration.learner.full_name}'s registration on {to_qualification.title} has "
+            "already been topped up from another registration: a registration takes one top-up",
+        ))
+    return problems
+
+
+def _top_up_target(
+    *, registration: Registration, to_qualification: Qualification
+) -> Registration | None:
+    """The learner's active registration on the larger qualification, if they have one."""
+    return Registration.objects.filter(
+        learner_id=registration.learner_id, qualification=to_qualification,
+        status=RegistrationStatus.ACTIVE,
+    ).first()
+
+
+def _carry_unit_results(*, source: Registration, target: Registration) -> list[int]:
+    """Move every unit result (all attempts) to the target; attempts already used there for the
+    same unit are numbered on after the target's own, oldest first."""
+    # Unit results belong to the assessment app; until it offers a carry service this is the one
+    # place they change registration, inside the top-up's transaction.
+    from resultsday.assessment.models import UnitResult
+
+    last_attempt: dict[int, int] = {}
+    for unit_id, attempt in UnitResult.objects.filter(registration=target).values_list(
+        "unit_id", "attempt"
+    ):
+        last_attempt[unit_id] = max(attempt, last_attempt.get(unit_id, 0))
+    moved = []
+    for result in UnitResult.objects.filter(registration=source).order_by(
+        "unit_id", "attempt", "pk"
+    ):
+        if result.unit_id in last_attempt:
+            last_attempt[result.unit_id] += 1
+            result.attempt = last_attempt[result.unit_id]
+        result.registration = target
+        result.save(update_fields=["registration", "attempt"])
+        moved.append(result.pk)
+    return moved
+
+
+def _carry_entries(*, source: Registration, target: Registration) -> tuple[list[int], list[int]]:
+    """Move every entry to the target. An entry for a unit and series the target is already
+    entered for is the same sitting, so it moves as withdrawn."""
+    already = set(
+        Entry.objects.filter(registration=target, status=EntryStatus.ENTERED).values_list(
+            "unit_id", "series_id"
+        )
+    )
+    moved, withdrawn = [], []
+    for entry in Entry.objects.filter(registration=source).order_by("pk"):
+        if entry.status == EntryStatus.ENTERED and (entry.unit_id, entry.series_id) in already:
+            entry.status = EntryStatus.WITHDRAWN
+            withdrawn.append(entry.pk)
+        entry.registration = target
+        entry.save(update_fields=["registration", "status"])
+        moved.append(entry.pk)
+    return moved, withdrawn
+
+
+@transaction.atomic
+def registration_top_up(
+    *,
+    registration: Registration,
+    to_qualification: Qualification,
+    actor: User | None,
+    reason: str = "",
+) -> Registration:
+    """Move a learner to a larger qualification of the same suite and sector.
+
+    Every unit result (all attempts) and every entry moves to the larger registration (the
+    learner's existing active one, or a new one in the same series), and the old registration
+    becomes topped up, linked from the new one. All of it happens, or none.
+    """
+    problems = top_up_problems(registration=registration, to_qualification=to_qualification)
+    if problems:
+        raise RegistrationError(problems)
+    updated = Registration.objects.filter(
+        pk=registration.pk, status=RegistrationStatus.ACTIVE
+    ).update(status=RegistrationStatus.TOPPED_UP)
+    if not updated:  # someone withdrew or topped it up a moment ago
+        raise RegistrationError.one(
+            None, "This registration is no longer active, so it cannot be topped up"
+        )
+    registration.refresh_from_db(fields=["status"])
+    target = _top_up_target(registration=registration, to_qualification=to_qualification)
+    created = target is None
+    if target is None:
+        target = Registration.objects.create(
+            learner=registration.learner,
+            centre=registration.centre,
+            qualification=to_qualification,
+            series=registration.series,
+            # The learner's cohort is that of their first registration (grade threshold tables).
+            registered_on=registration.registered_on,
+            ucas_applicant=registration.ucas_applicant,
+            needs_result_to_progress=registration.needs_result_to_progress,
+            is_late=registration.is_late,
+            topped_up_from=registration,
+        )
+    else:
+        target.topped_up_from = registration
+        target.save(update_fields=["topped_up_from"])
+    unit_results = _carry_unit_results(source=registration, target=target)
+    entries, entries_withdrawn = _carry_entries(source=registration, target=target)
+    audit_record(
+        actor=actor,
+        action=AuditAction.REGISTRATION_TOPPED_UP,
+        summary=f"{registration.learner} topped up from {registration.qualification.qn} to "
+        f"{to_qualification.qn}: {len(unit_results)} unit results and {len(entries)} entries "
+        "carried",
+        obj=target,
+        centre=registration.centre,
+        awarding_organisation=to_qualification.awarding_organisation,
+        before={
+            "registration": registration.pk,
+            "qualification": registration.qualification.qn,
+            "status": RegistrationStatus.ACTIVE,
+            "unit_results": unit_results,
+            "entries": entries,
+        },
+        after={
+            "registration": target.pk,
+            "qualification": to_qualification.qn,
+            "new_registration": created,
+            "old_registration_status": registration.status,
+            "unit_results": unit_results,
+            "entries": entries,
+            "entries_withdrawn_as_duplicates": entries_withdrawn,
+        },
+        reason=reason.strip(),
+    )
+    return target
+
+
+def top_up_choices(*, registration: Registration) -> QuerySet[Qualification]:
+    """The qualifications this registration could be topped up to: larger, same suite+sector."""
+    current = registration.qualification
+    if current.size_glh is None:
+        return Qualification.objects.none()
+    return Qualification.objects.filter(
+        suite_id=current.suite_id, sector=current.sector, size_glh__gt=current.size_glh
+    ).order_by("size_glh", "qn")

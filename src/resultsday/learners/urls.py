@@ -26,5 +26,16 @@ urlpatterns = [
     path(
         "registrations/<int:pk>/withdraw/", views.registration_withdraw_page, name="withdraw"
     ),
+    path("centres/<str:number>/entries/", views.centre_entries, name="centre_entries"),
+    path("centres/<str:number>/entries/bulk/", views.entries_bulk_page, name="entries_bulk"),
+    path(
+        "centres/<str:number>/entries/upload/", views.entries_upload_page, name="entries_upload"
+    ),
+    path("centres/<str:number>/entries/sample/", views.entries_sample, name="entries_sample"),
+    path("registrations/<int:pk>/entries/", views.registration_entries_page, name="entries"),
+    path("registrations/<int:pk>/entries/new/", views.entry_new, name="entry_new"),
+    path("entries/<int:pk>/withdraw/", views.entry_withdraw_page, name="entry_withdraw"),
+    path("centres/<str:number>/top-ups/", views.top_ups_needed, name="top_ups"),
+    path("registrations/<int:pk>/top-up/", views.registration_top_up_page, name="top_up"),
     path("my/", views.my_home, name="my_home"),
 ]

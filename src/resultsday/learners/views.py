@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from resultsday.accounts.access import (
     get_centre_for_user,
@@ -16,26 +17,51 @@ from resultsday.accounts.access import (
     requires,
 )
 from resultsday.accounts.permissions import Permission
+from resultsday.catalogue.models import Series
+from resultsday.formats.edi import DEFAULT_MAX_BYTES as EDI_MAX_BYTES
+from resultsday.formats.edi import EdiWriteError
 from resultsday.formats.safe_output import template_csv, template_xlsx
 from resultsday.formats.tabular import DEFAULT_MAX_BYTES
-from resultsday.learners.choices import RegistrationStatus
+from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.forms import (
+    BulkEntryForm,
+    EntriesFileForm,
+    EntryForm,
+    EntryWithdrawForm,
     LearnerAmendForm,
     NewLearnerRegistrationForm,
     RegistrationForm,
+    TopUpForm,
     UploadForm,
     WithdrawForm,
 )
 from resultsday.learners.models import Registration
-from resultsday.learners.selectors import learner_registrations, learner_search
+from resultsday.learners.selectors import (
+    entries_for_user,
+    get_entry_for_user,
+    learner_registrations,
+    learner_search,
+    registration_entries,
+    top_up_candidates,
+)
 from resultsday.learners.services import (
+    ENTRY_CODE_HELP,
     REGISTRATION_COLUMNS,
+    SERIES_HELP,
     RegistrationError,
+    entries_create_for_qualification,
+    entries_import_edi,
+    entries_sample_edi,
+    entries_sample_file_name,
+    entry_create,
+    entry_withdraw,
     learner_amend,
     registration_create,
     registration_create_with_new_learner,
+    registration_top_up,
     registration_upload,
     registration_withdraw,
+    unit_label,
 )
 
 WRITE = Permission.CENTRE_LEARNERS_WRITE
@@ -233,4 +259,216 @@ def registration_upload_page(request: HttpRequest, number: str) -> HttpResponse:
         request, "learners/upload.html",
         {"centre": centre, "form": form, "outcome": outcome,
          "columns": REGISTRATION_COLUMNS},
+    )
+
+
+# ---- entries -------------------------------------------------------------------------------
+
+READ = Permission.CENTRE_LEARNERS_READ
+
+
+@requires(READ)
+def centre_entries(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, READ)
+    entries = (
+        entries_for_user(request.user, READ)
+        .filter(registration__centre=centre)
+        .select_related("registration__learner", "registration__qualification", "unit", "series")
+        .order_by("series__code", "registration__learner__last_name",
+                  "registration__learner__first_name", "unit__code", "pk")
+    )
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(
+        request, "learners/entries_centre.html",
+        {"centre": centre, "page": page, "can_write": _can_write(request, centre.pk),
+         "entered": EntryStatus.ENTERED},
+    )
+
+
+@requires(READ)
+def registration_entries_page(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_registration_for_user(request, pk, READ)
+    return render(
+        request, "learners/entries_registration.html",
+        {"registration": registration, "entries": registration_entries(registration=registration),
+         "can_write": _can_write(request, registration.centre_id)
+         and registration.status == RegistrationStatus.ACTIVE,
+         "entered": EntryStatus.ENTERED},
+    )
+
+
+@requires(WRITE)
+def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_registration_for_user(request, pk, WRITE)
+    form = EntryForm(request.POST or None, registration=registration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = entry_create(
+                actor=request.user,  # type: ignore[arg-type]
+                registration=registration,
+                unit=form.cleaned_data["unit"],
+                series=form.cleaned_data["series"],
+            )
+        except RegistrationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request,
+                f"{registration.learner.full_name} is entered for {unit_label(entry.unit)} in "
+                f"{entry.series.name}" + (". This is a late entry." if entry.is_late else ""),
+            )
+            return redirect("learners:entries", registration.pk)
+    return render(
+        request, "learners/entry_new.html", {"registration": registration, "form": form}
+    )
+
+
+@requires(WRITE)
+def entry_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_entry_for_user(request.user, pk, WRITE)
+    form = EntryWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry_withdraw(
+                actor=request.user,  # type: ignore[arg-type]
+                entry=entry, reason=form.cleaned_data["reason"],
+            )
+        except RegistrationError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{entry.registration.learner.full_name} is withdrawn from "
+                f"{unit_label(entry.unit)} in {entry.series.name}",
+            )
+            return redirect("learners:entries", entry.registration_id)
+    return render(request, "learners/entry_withdraw.html", {"entry": entry, "form": form})
+
+
+@requires(WRITE)
+def entries_bulk_page(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, WRITE)
+    form = BulkEntryForm(request.POST or None, centre=centre)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = entries_create_for_qualification(
+                actor=request.user,  # type: ignore[arg-type]
+                centre=centre,
+                qualification=form.cleaned_data["qualification"],
+                unit=form.cleaned_data["unit"],
+                series=form.cleaned_data["series"],
+            )
+        except RegistrationError as exc:
+            form.add_service_errors(exc)
+        else:
+            count = len(outcome.entered)
+            text = (
+                f"{count} learner{'s' if count != 1 else ''} entered for "
+                f"{unit_label(form.cleaned_data['unit'])} in {form.cleaned_data['series'].name}"
+            )
+            if outcome.already_entered:
+                text += f"; {outcome.already_entered} already entered"
+            if outcome.late:
+                text += f"; {outcome.late} of the entries are late"
+            messages.success(request, text)
+            return redirect("learners:centre_entries", centre.number)
+    return render(request, "learners/entries_bulk.html", {"centre": centre, "form": form})
+
+
+@requires(WRITE)
+def entries_upload_page(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, WRITE)
+    form = EntriesFileForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        outcome = entries_import_edi(
+            actor=request.user,  # type: ignore[arg-type]
+            centre=centre,
+            # One byte over the limit is enough for the reader to say the file is too big.
+            data=upload.read(EDI_MAX_BYTES + 1),
+            filename=upload.name,
+        )
+        if outcome.problems:
+            count = len(outcome.problems)
+            form.add_error(
+                "file",
+                f"The file has {count} problem{'s' if count != 1 else ''}: fix "
+                f"{'them' if count != 1 else 'it'} and upload the file again. "
+                "Nothing has been entered.",
+            )
+    series = Series.objects.filter(
+        awarding_organisation__in=centre.awarding_organisations.all()
+    ).select_related("awarding_organisation").order_by("awarding_organisation__name", "code")
+    return render(
+        request, "learners/entries_upload.html",
+        {"centre": centre, "form": form, "outcome": outcome, "series_list": series,
+         "entry_code_help": ENTRY_CODE_HELP, "series_help": SERIES_HELP},
+    )
+
+
+@requires(WRITE)
+def entries_sample(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, WRITE)
+    series = get_object_or_404(
+        Series.objects.filter(awarding_organisation__in=centre.awarding_organisations.all()),
+        code=request.GET.get("series", ""),
+    )
+    try:
+        data = entries_sample_edi(centre=centre, series=series, produced_on=timezone.localdate())
+    except EdiWriteError as exc:
+        messages.error(request, f"The sample file cannot be written: {exc}")
+        return redirect("learners:entries_upload", centre.number)
+    response = HttpResponse(data, content_type="text/plain; charset=ascii")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{entries_sample_file_name(centre=centre)}"'
+    )
+    return response
+
+
+# ---- top-ups -------------------------------------------------------------------------------
+
+
+@requires(READ)
+def top_ups_needed(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, READ)
+    return render(
+        request, "learners/top_ups.html",
+        {"centre": centre, "candidates": top_up_candidates(centre),
+         "can_write": _can_write(request, centre.pk)},
+    )
+
+
+@requires(WRITE)
+def registration_top_up_page(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_registration_for_user(request, pk, WRITE)
+    form = TopUpForm(
+        request.POST or None, registration=registration,
+        initial={"to_qualification": request.GET.get("to")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = registration_top_up(
+                registration=registration,
+                to_qualification=form.cleaned_data["to_qualification"],
+                actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+        except RegistrationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request,
+                f"{registration.learner.full_name} is topped up to {target.qualification.title}. "
+                "Their unit results and entries are now under that registration.",
+            )
+            return redirect("learners:detail", registration.learner_id)
+    return render(
+        request, "learners/top_up.html",
+        {"registration": registration, "form": form,
+         "has_choices": form.fields["to_qualification"].queryset.exists(),  # type: ignore[attr-defined]
+         "unit_results": registration.unit_results.select_related("unit").order_by(
+             "unit__code", "attempt"),
+         "entries": registration_entries(registration=registration),
+         "active": registration.status == RegistrationStatus.ACTIVE},
     )

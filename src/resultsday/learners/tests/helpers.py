@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import KeyDate, Qualification, Series
+from resultsday.learners.models import Entry
 from resultsday.learners.services import LearnerDetails
 from resultsday.testing import World, make_qualification, valid_uln
 
@@ -36,3 +37,12 @@ def new_learner_details(n: int = 900, **changes: object) -> LearnerDetails:
     }
     values.update(changes)
     return LearnerDetails(**values)  # type: ignore[arg-type]
+
+
+def entry_for(world: World) -> Entry:
+    """An entry for centre A's registration on its external unit (made once per test)."""
+    unit = world.qualification.structure.get(unit__code="T2").unit
+    entry, _ = Entry.objects.get_or_create(
+        registration=world.registration, unit=unit, series=world.registration.series
+    )
+    return entry
