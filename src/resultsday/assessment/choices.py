@@ -15,3 +15,10 @@ class ResultSource(models.TextChoices):
     CENTRE = "centre", "Reported by the centre (internal assessment)"
     MARKED = "marked", "Marked by the awarding organisation (external assessment)"
     CARRIED = "carried", "Carried forward from an earlier registration"
+
+
+# The grades a centre reports for an internally assessed unit (Near Pass is external only),
+# and the highest grade a retake of an internal unit can achieve (S1 p.342).
+INTERNAL_GRADES: tuple[UnitGrade, ...] = (UnitGrade.U, UnitGrade.P, UnitGrade.M, UnitGrade.D)
+RETAKE_CAP = UnitGrade.P
+RETAKE_CAPPED_GRADES: frozenset[str] = frozenset({UnitGrade.M, UnitGrade.D})

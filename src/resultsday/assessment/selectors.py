@@ -1,0 +1,111 @@
+"""Reads of internal unit grades for pages and the API. Callers pass already-scoped querysets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from resultsday.assessment.models import UnitResult
+from resultsday.catalogue.choices import Assessment
+from resultsday.catalogue.models import Qualification, Unit
+from resultsday.learners.choices import RegistrationStatus
+from resultsday.learners.models import Registration
+
+
+def unit_number_key(unit: Unit) -> tuple[int, str]:
+    """Sort units as a specification lists them: 2 before 10."""
+    digits = re.match(r"\d+", unit.number)
+    return (int(digits.group()) if digits else 1_000_000, unit.number)
+
+
+@dataclass(frozen=True)
+class UnitGradeRow:
+    unit: Unit
+    mandatory: bool
+    attempts: list[UnitResult]
+
+    @property
+    def current(self) -> UnitResult | None:
+        return self.attempts[-1] if self.attempts else None
+
+
+def registration_internal_grades(*, registration: Registration) -> list[UnitGradeRow]:
+    """Every internal unit of the registration's qualification with its attempts, in two queries."""
+    placements = list(
+        registration.qualification.structure.filter(unit__assessment=Assessment.INTERNAL)
+        .select_related("unit")
+    )
+    attempts: dict[int, list[UnitResult]] = {}
+    for result in UnitResult.objects.filter(
+        registration=registration, unit_id__in=[p.unit_id for p in placements]
+    ).order_by("attempt"):
+        attempts.setdefault(result.unit_id, []).append(result)
+    rows = [UnitGradeRow(p.unit, p.mandatory, attempts.get(p.unit_id, [])) for p in placements]
+    return sorted(rows, key=lambda r: (not r.mandatory, unit_number_key(r.unit)))
+
+
+def internal_unit_of(*, registration: Registration, unit_id: int) -> Unit | None:
+    """The internal unit with this id in the registration's qualification, if it is one."""
+    placement = (
+        registration.qualification.structure.filter(
+            unit_id=unit_id, unit__assessment=Assessment.INTERNAL
+        ).select_related("unit").first()
+    )
+    return placement.unit if placement is not None else None
+
+
+def grid_qualifications(*, registrations: QuerySet[Registration]) -> QuerySet[Qualification]:
+    """Qualifications the given registrations are actively on, for choosing a grid."""
+    return Qualification.objects.filter(
+        pk__in=registrations.filter(status=RegistrationStatus.ACTIVE).values("qualification_id")
+    ).order_by("title", "qn")
+
+
+def grid_units(*, qualification: Qualification) -> list[Unit]:
+    units = [
+        p.unit for p in qualification.structure.filter(
+            unit__assessment=Assessment.INTERNAL
+        ).select_related("unit")
+    ]
+    return sorted(units, key=unit_number_key)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    registration: Registration
+    current: UnitResult | None
+
+
+def unit_grid(*, registrations: QuerySet[Registration], unit: Unit) -> list[GridRow]:
+    """Every active registration on a qualification containing the unit, with its current grade."""
+    chosen = list(
+        registrations.filter(status=RegistrationStatus.ACTIVE, qualification__structure__unit=unit)
+        .select_related("learner", "qualification__awarding_organisation", "centre", "claim")
+        .order_by("learner__last_name", "learner__first_name", "pk")
+    )
+    current: dict[int, UnitResult] = {}
+    for result in UnitResult.objects.filter(
+        unit=unit, registration_id__in=[r.pk for r in chosen]
+    ).order_by("attempt"):
+        current[result.registration_id] = result
+    return [GridRow(r, current.get(r.pk)) for r in chosen]
+
+
+def centre_internal_grades(
+    *, registrations: QuerySet[Registration], qualification_qn: str | None = None,
+    unit_number: str | None = None,
+) -> QuerySet[UnitResult]:
+    """Every attempt at an internal unit on the given registrations, for the API."""
+    results = UnitResult.objects.filter(
+        registration__in=registrations, unit__assessment=Assessment.INTERNAL
+    )
+    if qualification_qn:
+        results = results.filter(registration__qualification__qn=qualification_qn)
+    if unit_number:
+        results = results.filter(unit__number=unit_number)
+    return results.select_related(
+        "registration__learner", "registration__qualification", "unit"
+    ).order_by("registration__learner__candidate_number", "registration_id", "unit__code",
+               "attempt")

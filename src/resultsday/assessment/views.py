@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from resultsday.accounts.access import (
+    get_centre_for_user,
+    get_registration_for_user,
+    principal_for,
+    registrations_for_user,
+    requires,
+)
+from resultsday.accounts.permissions import Permission
+from resultsday.assessment.forms import GridChoiceForm, UnitGradeForm, UnitGridForm, UploadForm
+from resultsday.assessment.selectors import (
+    grid_qualifications,
+    grid_units,
+    internal_unit_of,
+    registration_internal_grades,
+    unit_grid,
+)
+from resultsday.assessment.services import (
+    UNIT_GRADE_COLUMNS,
+    GradeEntry,
+    UnitGradeError,
+    has_claim,
+    unit_grade_record,
+    unit_grade_upload,
+    unit_grades_record_many,
+)
+from resultsday.formats.safe_output import template_csv, template_xlsx
+from resultsday.formats.tabular import DEFAULT_MAX_BYTES
+from resultsday.learners.choices import RegistrationStatus
+
+READ = Permission.CENTRE_LEARNERS_READ
+WRITE = Permission.CENTRE_UNIT_GRADES_WRITE
+
+
+@requires(READ)
+def registration_unit_grades(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_registration_for_user(request, pk, READ)
+    can_write = (
+        registration.centre_id in principal_for(request.user).centre_ids(WRITE)
+        and registration.status == RegistrationStatus.ACTIVE
+    )
+    return render(
+        request, "assessment/registration_grades.html",
+        {"registration": registration, "rows": registration_internal_grades(registration=registration),
+         "can_write": can_write, "claimed": has_claim(registration)},
+    )
+
+
+@requires(WRITE)
+def unit_grade_edit(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
+    registration = get_registration_for_user(request, pk, WRITE)
+    unit = internal_unit_of(registration=registration, unit_id=unit_id)
+    if unit is None:
+        raise Http404("That unit is not an internal unit of this qualification.")
+    current = next(
+        (r.current for r in registration_internal_grades(registration=registration)
+         if r.unit.pk == unit.pk), None,
+    )
+    initial = {"grade": current.grade, "is_retake": current.is_retake} if current else {}
+    form = UnitGradeForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = unit_grade_record(
+                actor=request.user,  # type: ignore[arg-type]
+                registration=registration, unit=unit,
+                grade=form.cleaned_data["grade"], is_retake=form.cleaned_data["is_retake"],
+                reason=form.cleaned_data["reason"],
+            )
+        except UnitGradeError as exc:
+            form.add_service_errors(exc)
+        else:
+            learner = registration.learner.full_name
+            if not outcome.changed:
+                messages.info(request, f"{learner}'s grade for {unit} is unchanged")
+            else:
+                messages.success(
+                    request, f"{learner}'s grade for {unit} is {outcome.unit_result.grade}"
+                )
+            if outcome.changed_after_claim:
+                messages.warning(
+                    request, "This qualification has already been claimed: the change is "
+                    "recorded as made after the claim",
+                )
+            return redirect("assessment:registration_grades", registration.pk)
+    return render(
+        request, "assessment/grade_edit.html",
+        {"registration": registration, "unit": unit, "current": current, "form": form,
+         "claimed": has_claim(registration)},
+    )
+
+
+@requires(WRITE)
+def unit_grid_page(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, WRITE)
+    registrations = registrations_for_user(request.user, WRITE).filter(centre=centre)
+    qualifications = grid_qualifications(registrations=registrations)
+    qualification_id = _int(request.GET.get("qualification"))
+    chosen_qualification = (
+        qualifications.filter(pk=qualification_id).first() if qualification_id else None
+    )
+    units = grid_units(qualification=chosen_qualification) if chosen_qualification else []
+    choice = GridChoiceForm(
+        request.GET if "qualification" in request.GET else None,
+        qualifications=qualifications, units=units,
+    )
+    unit = None
+    if choice.is_bound and choice.is_valid():
+        unit = choice.cleaned_data["unit"]
+    context: dict[str, object] = {"centre": centre, "choice": choice, "unit": unit}
+    if unit is None:
+        return render(request, "assessment/grid.html", context)
+
+    rows = unit_grid(registrations=registrations, unit=unit)
+    form = UnitGridForm(request.POST if request.method == "POST" else None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.chosen()
+        entries = [
+            GradeEntry(
+                registration=row.registration, unit=unit, grade=grade, is_retake=retake,
+                label=f"{row.registration.learner.full_name} "
+                f"(candidate {row.registration.learner.candidate_number})",
+            )
+            for row, grade, retake in chosen
+        ]
+        outcome = unit_grades_record_many(
+            actor=request.user,  # type: ignore[arg-type]
+            entries=entries, reason=form.cleaned_data["reason"],
+        )
+        for problem in outcome.problems:
+            if problem.index < 0:
+                form.add_error(None, problem.message)
+                continue
+            entry = entries[problem.index]
+            name = "retake" if problem.field == "is_retake" else "grade"
+            form.add_error(
+                f"{name}_{entry.registration.pk}", f"{entry.label}: {problem.message}"
+            )
+        if outcome.applied:
+            saved = outcome.recorded + outcome.changed
+            messages.success(
+                request, f"{saved} grade{'s' if saved != 1 else ''} saved for {unit}"
+                f" ({outcome.unchanged} unchanged)",
+            )
+            if outcome.changed_after_claim:
+                messages.warning(
+                    request, f"{outcome.changed_after_claim} of these learners' qualifications "
+                    "had already been claimed: the changes are recorded as made after the claim",
+                )
+            return redirect(_grid_url(centre.number, unit.pk, chosen_qualification))
+    context.update({"form": form, "action": _grid_url(centre.number, unit.pk, chosen_qualification)})
+    return render(request, "assessment/grid.html", context)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _grid_url(number: str, unit_id: int, qualification: object) -> str:
+    query = urlencode({"qualification": getattr(qualification, "pk", ""), "unit": unit_id})
+    return f"{reverse('assessment:grid', args=[number])}?{query}"
+
+
+@requires(WRITE)
+def unit_grade_template(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    get_centre_for_user(request, number, WRITE)
+    if kind not in ("csv", "xlsx"):
+        raise Http404("Templates are CSV or XLSX.")
+    if kind == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        data = template_xlsx(UNIT_GRADE_COLUMNS)
+    else:
+        content_type, data = "text/csv; charset=utf-8", template_csv(UNIT_GRADE_COLUMNS)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="unit-grades-template.{kind}"'
+    return response
+
+
+@requires(WRITE)
+def unit_grade_upload_page(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, WRITE)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        outcome = unit_grade_upload(
+            actor=request.user,  # type: ignore[arg-type]
+            centre=centre,
+            # One byte over the limit is enough for the reader to say the file is too big.
+            data=upload.read(DEFAULT_MAX_BYTES + 1),
+            filename=upload.name,
+        )
+        if outcome.problems:
+            count = len(outcome.problems)
+            form.add_error(
+                "file",
+                f"The file has {count} problem{'s' if count != 1 else ''}: fix "
+                f"{'them' if count != 1 else 'it'} and upload the file again. "
+                "No grades have been saved.",
+            )
+    return render(
+        request, "assessment/upload.html",
+        {"centre": centre, "form": form, "outcome": outcome, "columns": UNIT_GRADE_COLUMNS},
+    )
