@@ -2,7 +2,72 @@ from __future__ import annotations
 
 from django.db import models
 
-from resultsday.awarding.choices import ResultStatus
+from resultsday.awarding.choices import Direction, ResultStatus, RunMode, RunPolicy, RunStatus
+
+
+class AwardingRun(models.Model):
+    """One awarding pass over a series. Resumable: `last_registration_id` is its checkpoint."""
+
+    series = models.ForeignKey("catalogue.Series", on_delete=models.PROTECT, related_name="runs")
+    policy = models.CharField(max_length=16, choices=RunPolicy.choices, default=RunPolicy.STANDARD)
+    mode = models.CharField(max_length=16, choices=RunMode.choices, default=RunMode.COMMIT)
+    committed_as = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="preview_of",
+        help_text="For a preview: the run that committed it.",
+    )
+    reason = models.CharField(max_length=300, help_text="Why this run was started.")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    started_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    last_registration_id = models.BigIntegerField(default=0)
+    counts = models.JSONField(default=dict, help_text="Results by status, and versions written.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Awarding run {self.pk} for {self.series} ({self.get_status_display()})"
+
+    @property
+    def percent_done(self) -> int:
+        return 100 if not self.total else min(100, self.processed * 100 // self.total)
+
+
+class PreviewChange(models.Model):
+    """One result a preview run would change (unchanged results are counted, not stored)."""
+
+    run = models.ForeignKey(AwardingRun, on_delete=models.CASCADE, related_name="changes")
+    registration = models.ForeignKey(
+        "learners.Registration", on_delete=models.CASCADE, related_name="+"
+    )
+    centre = models.ForeignKey("centres.Centre", on_delete=models.CASCADE, related_name="+")
+    qualification = models.ForeignKey(
+        "catalogue.Qualification", on_delete=models.CASCADE, related_name="+"
+    )
+    old_status = models.CharField(max_length=16, blank=True)
+    old_grade = models.CharField(max_length=8, blank=True)
+    old_points = models.PositiveIntegerField(null=True, blank=True)
+    new_status = models.CharField(max_length=16)
+    new_grade = models.CharField(max_length=8, blank=True)
+    new_points = models.PositiveIntegerField(null=True, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["run", "centre", "registration"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "registration"], name="preview_change_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id}: registration {self.registration_id} {self.direction}"
 
 
 class QualificationResult(models.Model):
@@ -14,6 +79,10 @@ class QualificationResult(models.Model):
     status = models.CharField(max_length=16, choices=ResultStatus.choices)
     grade = models.CharField(max_length=8, blank=True)
     points = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True, help_text="As in the latest version.")
+    ucas_changed = models.BooleanField(
+        default=False, help_text="Changed since the last UCAS send (the UCAS change feed)."
+    )
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -36,6 +105,13 @@ class QualificationResultVersion(models.Model):
     points = models.PositiveIntegerField(null=True, blank=True)
     previous_grade = models.CharField(max_length=8, blank=True)
     reason = models.CharField(max_length=300)
+    run = models.ForeignKey(
+        AwardingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
+    )
+    changed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Set for a person's change (e.g. a declined grade); empty for a run.",
+    )
     explanation = models.JSONField(default=dict, help_text="The grading engine's outcome.")
     created_at = models.DateTimeField(auto_now_add=True)
 

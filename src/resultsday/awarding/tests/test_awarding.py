@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from resultsday.assessment.choices import ResultSource
+from resultsday.assessment.models import UnitResult
+from resultsday.awarding.choices import ResultStatus, RunPolicy, RunStatus
+from resultsday.awarding.models import AwardingRun, Claim, QualificationResultVersion
+from resultsday.awarding.services import (
+    AwardingError,
+    awarding_run_execute,
+    awarding_run_start,
+    claim_submit,
+    result_decline,
+)
+from resultsday.catalogue.models import Qualification, Series, Unit
+from resultsday.catalogue.services import catalogue_load, shipped_specs_dir
+from resultsday.centres.choices import VerificationStatus
+from resultsday.centres.models import StandardsVerification
+from resultsday.learners.models import Entry
+from resultsday.testing import get_page, make_learner, make_registration, make_series
+
+CERTIFICATE = "601/7155/8"  # BTEC National Certificate in Business: unit 1 internal, unit 2 external
+
+
+@pytest.fixture
+def cycle(world):
+    """Centre A, the shipped catalogue, SV released, and a Business Certificate learner."""
+    catalogue_load(directory=shipped_specs_dir(), awarding_organisation=world.ao, actor=None)
+    qualification = Qualification.objects.get(qn=CERTIFICATE)
+    StandardsVerification.objects.create(
+        centre=world.centre_a, suite=qualification.suite, sector="business",
+        status=VerificationStatus.RELEASED,
+    )
+    series = make_series(world.ao, "2027-06")  # the world's own registrations are in 2026-06
+    registration = make_registration(make_learner(world.centre_a), qualification, series)
+    world.cert = qualification
+    world.series = series
+    world.cert_registration = registration
+    return world
+
+
+def report(registration, number: str, grade: str, attempt: int = 1) -> None:
+    unit = Unit.objects.get(code=f"business-{number}")
+    UnitResult.objects.create(
+        registration=registration, unit=unit, grade=grade, attempt=attempt,
+        source=ResultSource.MARKED if unit.is_external else ResultSource.CENTRE,
+    )
+
+
+def award(series: Series, policy: RunPolicy = RunPolicy.STANDARD) -> AwardingRun:
+    run = awarding_run_start(series=series, actor=None, reason="test", policy=policy,
+                             enqueue=False)
+    return awarding_run_execute(run_id=run.pk)
+
+
+def result_of(registration):
+    registration.refresh_from_db()
+    return registration.result
+
+
+def test_a_complete_claimed_verified_learner_is_issued_the_engines_grade(cycle) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "D")
+    report(reg, "2", "M")
+    Claim.objects.create(registration=reg, claimed_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    run = award(cycle.series)
+    assert run.status == RunStatus.FINISHED
+    result = result_of(reg)
+    # Unit 1 D (24) + unit 2 M (15) = 39 points: M (Certificate thresholds, S1 p.354).
+    assert (result.status, result.grade, result.points) == (ResultStatus.ISSUED, "M", 39)
+    version = result.versions.get()
+    assert (version.run_id, version.reason) == (run.pk, "Awarded.")
+
+
+def test_an_entered_external_without_a_result_is_pending(cycle) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "P")
+    Entry.objects.create(registration=reg, unit=Unit.objects.get(code="business-2"),
+                         series=cycle.series)
+    award(cycle.series)
+    result = result_of(reg)
+    assert result.status == ResultStatus.PENDING
+    assert "unit 2" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [
+        ("no_claim", "The full award claim has not been made."),
+        ("sv_outstanding", "Standards verification is not released"),
+        ("internal_missing", "unit 1 missing"),
+        ("wrong_unit", "Invalid unit combination: unit 3 is not part of"),
+    ],
+)
+def test_it_withholds_a_result_and_says_why(cycle, problem: str, expected: str) -> None:
+    reg = cycle.cert_registration
+    report(reg, "2", "P")
+    if problem != "internal_missing":
+        report(reg, "1", "P")
+    if problem != "no_claim":
+        Claim.objects.create(registration=reg, claimed_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    if problem == "sv_outstanding":
+        StandardsVerification.objects.update(status=VerificationStatus.OUTSTANDING)
+    if problem == "wrong_unit":
+        report(reg, "3", "P")
+    award(cycle.series)
+    result = result_of(reg)
+    assert result.status in (ResultStatus.WITHHELD, ResultStatus.PENDING)
+    assert expected in result.reason
+
+
+def test_a_second_run_with_nothing_changed_writes_no_new_version(cycle) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "M")
+    report(reg, "2", "M")
+    Claim.objects.create(registration=reg, claimed_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    award(cycle.series)
+    second = award(cycle.series)
+    assert second.counts.get("versions_written", 0) == 0
+    assert QualificationResultVersion.objects.count() == 1
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint_without_duplicates(cycle) -> None:
+    for _ in range(4):
+        reg = make_registration(make_learner(cycle.centre_a), cycle.cert, cycle.series)
+        report(reg, "1", "P")
+        report(reg, "2", "P")
+    run = awarding_run_start(series=cycle.series, actor=None, reason="test", enqueue=False)
+
+    class Killed(Exception):
+        pass
+
+    def die_after_two(r: AwardingRun) -> None:
+        if r.processed >= 2:
+            raise Killed
+
+    with pytest.raises(Killed):
+        awarding_run_execute(run_id=run.pk, batch_size=1, progress=die_after_two)
+    run.refresh_from_db()
+    assert (run.status, run.processed) == (RunStatus.RUNNING, 2)
+    finished = awarding_run_execute(run_id=run.pk, batch_size=1)
+    assert finished.status == RunStatus.FINISHED
+    assert finished.processed == 5
+    assert QualificationResultVersion.objects.count() == 5
+
+
+def test_up_only_keeps_the_issued_grade_when_the_new_one_is_lower(cycle) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "D")
+    report(reg, "2", "D")
+    Claim.objects.create(registration=reg, claimed_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    award(cycle.series)
+    assert result_of(reg).grade == "D*"
+    UnitResult.objects.filter(registration=reg, unit__code="business-2").update(grade="P")
+    award(cycle.series, RunPolicy.UP_ONLY)
+    kept = result_of(reg)
+    assert kept.grade == "D*"
+    assert "Up-only policy" in kept.reason
+    award(cycle.series, RunPolicy.STANDARD)
+    assert result_of(reg).grade == "M"  # D (24) + P (9) = 33: M
+    history = list(reg.result.versions.values_list("grade", "previous_grade"))
+    assert history[-1] == ("M", "D*")
+
+
+def test_only_one_run_per_series_can_be_queued_at_a_time(cycle) -> None:
+    awarding_run_start(series=cycle.series, actor=None, reason="first", enqueue=False)
+    with pytest.raises(AwardingError, match="already queued or running"):
+        awarding_run_start(series=cycle.series, actor=None, reason="second", enqueue=False)
+
+
+def test_a_claim_after_the_deadline_is_accepted_but_flagged_late(cycle) -> None:
+    with time_machine.travel(dt.datetime(2027, 7, 6, 9, 0, tzinfo=dt.UTC)):
+        claim = claim_submit(registration=cycle.cert_registration, actor=None)
+    assert claim.is_late
+    other = make_registration(make_learner(cycle.centre_a), cycle.cert, cycle.series)
+    with time_machine.travel(dt.datetime(2027, 6, 1, 9, 0, tzinfo=dt.UTC)):
+        assert not claim_submit(registration=other, actor=None).is_late
+    with pytest.raises(AwardingError, match="already been claimed"):
+        claim_submit(registration=other, actor=None)
+
+
+def test_declining_a_grade_needs_consent_and_adds_a_version(cycle) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "M")
+    report(reg, "2", "M")
+    Claim.objects.create(registration=reg, claimed_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    award(cycle.series)
+    with pytest.raises(AwardingError, match="consent"):
+        result_decline(registration=reg, actor=None, consent_note=" ")
+    result = result_decline(registration=reg, actor=None, consent_note="Signed form, 2 Sept")
+    assert result.status == ResultStatus.DECLINED
+    assert result.versions.count() == 2
+
+
+def test_an_exams_officer_claims_from_the_claim_page(client, cycle) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "M")
+    client.force_login(cycle.exams_officer_a)
+    page = get_page(client, f"/registrations/{reg.pk}/claim/").content.decode()
+    assert "What awarding would give now" in page
+    response = client.post(f"/registrations/{reg.pk}/claim/")
+    assert response.status_code == 302
+    assert Claim.objects.filter(registration=reg).exists()
+
+
+def test_the_bulk_claims_page_claims_the_selected_learners(client, cycle) -> None:
+    client.force_login(cycle.exams_officer_a)
+    get_page(client, f"/centres/{cycle.centre_a.number}/claims/")
+    client.post(f"/centres/{cycle.centre_a.number}/claims/",
+                {"registration": [cycle.cert_registration.pk, cycle.registration_b.pk]})
+    # Centre B's registration is out of scope and silently not claimable here.
+    assert list(Claim.objects.values_list("registration_id", flat=True)) == [
+        cycle.cert_registration.pk]
+
+
+def test_a_teacher_cannot_claim(client, cycle) -> None:
+    client.force_login(cycle.teacher_a)
+    get_page(client, f"/registrations/{cycle.cert_registration.pk}/claim/", status=403)
+
+
+def test_an_ao_officer_starts_a_run_from_the_page_and_a_worker_finishes_it(
+    client, cycle, django_capture_on_commit_callbacks
+) -> None:
+    client.force_login(cycle.ao_officer)
+    get_page(client, f"/ao/{cycle.ao.code}/awarding/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/ao/{cycle.ao.code}/awarding/", {
+            "series": cycle.series.pk, "mode": "commit", "policy": "standard",
+            "reason": "Summer awarding"})
+    assert response.status_code == 302
+    run = AwardingRun.objects.get()
+    assert run.status == RunStatus.FINISHED  # the immediate task backend ran it on commit
+    page = get_page(client, f"/awarding/runs/{run.pk}/").content.decode()
+    assert "Finished" in page
+
+
+def test_another_aos_officer_cannot_see_the_run(client, cycle) -> None:
+    run = awarding_run_start(series=cycle.series, actor=None, reason="x", enqueue=False)
+    client.force_login(cycle.other_ao_officer)
+    get_page(client, f"/awarding/runs/{run.pk}/", status=404)
+    get_page(client, f"/ao/{cycle.ao.code}/awarding/", status=404)
+
+
+def test_the_learner_page_shows_the_result_history(client, cycle) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "M")
+    report(reg, "2", "M")
+    Claim.objects.create(registration=reg, claimed_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    run = award(cycle.series)
+    client.force_login(cycle.exams_officer_a)
+    page = get_page(client, f"/learners/{reg.learner_id}/").content.decode()
+    assert "Result history" in page and f"awarding run {run.pk}" in page
+
+
+def test_an_mis_previews_claims_and_declines_through_the_api(client, cycle) -> None:
+    from resultsday.accounts.services import api_token_create
+
+    reg = cycle.cert_registration
+    report(reg, "1", "M")
+    report(reg, "2", "M")
+    _, secret = api_token_create(actor=None, user=cycle.exams_officer_a, name="MIS")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    base = f"/api/v1/centres/{cycle.centre_a.number}/registrations/{reg.pk}"
+    preview = client.get(f"{base}/award-preview", **auth).json()
+    assert (preview["status"], preview["reason"]) == ("withheld",
+                                                      "The full award claim has not been made.")
+    assert preview["outcome"]["grade"] == "M"
+    made = client.post(f"{base}/claim", **auth)
+    assert made.status_code == 201
+    again = client.post(f"{base}/claim", **auth)
+    assert again.status_code == 422 and "already been claimed" in again.json()["error"]
+    award(cycle.series)
+    declined = client.post(f"{base}/decline", {"consent_note": "Signed form"},
+                           content_type="application/json", **auth)
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    other = f"/api/v1/centres/{cycle.centre_b.number}/registrations/{reg.pk}/claim"
+    assert client.post(other, **auth).status_code == 404
+
+
+def test_a_preview_counts_grades_up_and_down_and_changes_nothing_until_committed(
+    client, cycle, django_capture_on_commit_callbacks
+) -> None:
+    from resultsday.awarding.choices import RunMode
+    from resultsday.awarding.services import awarding_preview_commit
+
+    up, down = cycle.cert_registration, make_registration(
+        make_learner(cycle.centre_a), cycle.cert, cycle.series)
+    for reg in (up, down):
+        report(reg, "1", "M")
+        report(reg, "2", "M")
+        Claim.objects.create(registration=reg, claimed_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC))
+    award(cycle.series)
+    UnitResult.objects.filter(registration=up, unit__code="business-2").update(grade="D")
+    UnitResult.objects.filter(registration=down, unit__code="business-2").update(grade="P")
+    run = awarding_run_start(series=cycle.series, actor=None, reason="new boundaries",
+                             mode=RunMode.PREVIEW, enqueue=False)
+    preview = awarding_run_execute(run_id=run.pk)
+    assert (preview.counts["would_go_up"], preview.counts["would_go_down"]) == (1, 1)
+    assert QualificationResultVersion.objects.count() == 2  # nothing written by the preview
+    client.force_login(cycle.ao_officer)
+    page = get_page(client, f"/awarding/runs/{preview.pk}/").content.decode()
+    assert "Learners whose result would change" in page and "Commit these results" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/awarding/runs/{preview.pk}/commit/")
+    assert response.status_code == 302
+    # up: M (15) + D (24) = 39 points, still M; down: M (15) + P (9) = 24 points, P.
+    assert (result_of(up).points, result_of(down).grade) == (39, "P")
+    with pytest.raises(AwardingError, match="already been committed"):
+        awarding_preview_commit(preview=AwardingRun.objects.get(pk=preview.pk), actor=None)
+
+
+def test_an_up_only_preview_shows_no_grade_going_down(cycle) -> None:
+    from resultsday.awarding.choices import RunMode
+
+    reg = cycle.cert_registration
+    report(reg, "1", "M")
+    report(reg, "2", "M")
+    Claim.objects.create(registration=reg, claimed_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC))
+    award(cycle.series)
+    UnitResult.objects.filter(registration=reg, unit__code="business-2").update(grade="P")
+    run = awarding_run_start(series=cycle.series, actor=None, reason="no detriment",
+                             mode=RunMode.PREVIEW, policy=RunPolicy.UP_ONLY, enqueue=False)
+    assert awarding_run_execute(run_id=run.pk).counts.get("would_go_down", 0) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_run_is_finished_by_the_database_worker(settings, world) -> None:
+    """The real queue: the run is stored as a task row and `resultsday worker --batch` runs it."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    # The settings fixture announces the change, and django-tasks rebuilds its backends.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+    series = make_series(world.ao, "2027-06")
+    run = awarding_run_start(series=series, actor=None, reason="queued")
+    assert DBTaskResult.objects.count() == 1
+    assert AwardingRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+    call_command("worker", "--batch")
+    assert AwardingRun.objects.get(pk=run.pk).status == RunStatus.FINISHED
+
+
+def test_a_unit_of_another_sector_with_the_same_number_is_an_invalid_combination(cycle) -> None:
+    """Business Unit 1 is not IT Unit 1: matching by number alone would miss the mistake."""
+    reg = cycle.cert_registration
+    report(reg, "2", "P")
+    it_unit_1 = Unit.objects.get(code="information-technology-1")
+    UnitResult.objects.create(registration=reg, unit=it_unit_1, grade="P",
+                              source=ResultSource.CENTRE)
+    Claim.objects.create(registration=reg, claimed_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC))
+    award(cycle.series)
+    assert "Invalid unit combination: unit 1 is not part of" in result_of(reg).reason

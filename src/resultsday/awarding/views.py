@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from resultsday.accounts.access import (
+    get_awarding_organisation_for_user,
+    get_centre_for_user,
+    get_registration_for_user,
+    registrations_for_user,
+    requires,
+)
+from resultsday.accounts.permissions import Permission
+from resultsday.awarding.choices import RunMode, RunPolicy
+from resultsday.awarding.forms import AwardingRunForm, DeclineForm
+from resultsday.awarding.selectors import (
+    claimable_registrations,
+    preview_summary,
+    runs_for_user,
+)
+from resultsday.awarding.services import (
+    AwardingError,
+    awarding_preview_commit,
+    awarding_run_start,
+    claim_deadline,
+    claim_submit,
+    claims_submit,
+    registration_evaluate,
+    result_decline,
+)
+
+
+@requires(Permission.AO_AWARDING_RUN)
+def awarding_home(request: HttpRequest, code: str) -> HttpResponse:
+    ao = get_awarding_organisation_for_user(request, code, Permission.AO_AWARDING_RUN)
+    form = AwardingRunForm(request.POST or None, awarding_organisation_id=ao.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = awarding_run_start(
+                series=form.cleaned_data["series"], actor=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"], policy=RunPolicy(form.cleaned_data["policy"]),
+                mode=RunMode(form.cleaned_data["mode"]),
+            )
+        except AwardingError as exc:
+            form.add_error("series", exc.message)
+        else:
+            messages.success(request, f"Awarding run {run.pk} is queued.")
+            return redirect("awarding:run", pk=run.pk)
+    runs = runs_for_user(request.user).filter(series__awarding_organisation=ao)[:50]
+    return render(request, "awarding/home.html", {"ao": ao, "form": form, "runs": runs})
+
+
+@requires(Permission.AO_AWARDING_RUN)
+def awarding_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(runs_for_user(request.user), pk=pk)
+    context: dict[str, object] = {"run": run}
+    if run.mode == RunMode.PREVIEW and run.status == "finished":
+        context["summary"] = preview_summary(run)
+        context["changes"] = run.changes.select_related(
+            "registration__learner", "centre", "qualification").order_by("direction", "centre")[:500]
+    return render(request, "awarding/run.html", context)
+
+
+@requires(Permission.AO_AWARDING_RUN)
+def awarding_preview_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    preview = get_object_or_404(runs_for_user(request.user), pk=pk)
+    if request.method != "POST":
+        return redirect("awarding:run", pk=preview.pk)
+    try:
+        run = awarding_preview_commit(preview=preview, actor=request.user)  # type: ignore[arg-type]
+    except AwardingError as exc:
+        messages.error(request, exc.message)
+        return redirect("awarding:run", pk=preview.pk)
+    messages.success(request, f"Awarding run {run.pk} is queued to commit the results.")
+    return redirect("awarding:run", pk=run.pk)
+
+
+@requires(Permission.CENTRE_CLAIMS_WRITE)
+def registration_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_registration_for_user(request, pk, Permission.CENTRE_CLAIMS_WRITE)
+    if request.method == "POST":
+        try:
+            claim = claim_submit(registration=registration, actor=request.user)  # type: ignore[arg-type]
+        except AwardingError as exc:
+            messages.error(request, exc.message)
+        else:
+            note = " It is late, so the result is not guaranteed on time." if claim.is_late else ""
+            messages.success(request, f"Full award claimed for {registration.learner}.{note}")
+            return redirect("learners:detail", pk=registration.learner_id)
+    decision = registration_evaluate(registration=registration)
+    deadline = claim_deadline(registration.series, registration.qualification.results_day_type)
+    return render(request, "awarding/claim.html", {
+        "registration": registration, "decision": decision, "deadline": deadline,
+    })
+
+
+@requires(Permission.CENTRE_CLAIMS_WRITE)
+def centre_claims(request: HttpRequest, number: str) -> HttpResponse:
+    centre = get_centre_for_user(request, number, Permission.CENTRE_CLAIMS_WRITE)
+    scoped = registrations_for_user(request.user, Permission.CENTRE_CLAIMS_WRITE).filter(
+        centre=centre)
+    if request.method == "POST":
+        chosen = [int(x) for x in request.POST.getlist("registration") if x.isdigit()]
+        if not chosen:
+            messages.error(request, "Select at least one learner to claim for.")
+        else:
+            made, refused = claims_submit(
+                registrations=scoped.filter(pk__in=chosen).select_related(
+                    "series", "qualification", "centre", "learner"),
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            late = sum(1 for c in made if c.is_late)
+            messages.success(request, f"{len(made)} full award claims made"
+                             + (f", {late} of them late (not guaranteed on time)" if late else "")
+                             + (f"; {len(refused)} refused" if refused else "") + ".")
+            return redirect("awarding:centre_claims", number=centre.number)
+    rows = [(r, registration_evaluate(registration=r)) for r in
+            claimable_registrations(registrations=scoped)]
+    return render(request, "awarding/centre_claims.html", {"centre": centre, "rows": rows})
+
+
+@requires(Permission.CENTRE_CLAIMS_WRITE)
+def registration_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_registration_for_user(request, pk, Permission.CENTRE_CLAIMS_WRITE)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result_decline(registration=registration, actor=request.user,  # type: ignore[arg-type]
+                           consent_note=form.cleaned_data["consent_note"])
+        except AwardingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"The grade for {registration.learner} has been declined.")
+            return redirect("learners:detail", pk=registration.learner_id)
+    return render(request, "awarding/decline.html", {"registration": registration, "form": form})
+
+
