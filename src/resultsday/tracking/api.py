@@ -1,0 +1,84 @@
+"""Tracking API: every learner's live status, for MIS software and the centre's own tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from resultsday.accounts.access import get_centre_for_user, get_registration_for_user
+from resultsday.accounts.permissions import Permission
+from resultsday.api.permissions import api_require
+from resultsday.tracking.selectors import TrackingRow, centre_tracking, tracking_rows
+
+router = Router(tags=["tracking"])
+
+READ = Permission.CENTRE_LEARNERS_READ
+
+
+class IssueOut(Schema):
+    code: str
+    label: str
+    meaning: str
+    action: str
+    deadline: dt.datetime | None
+    ofqual_reason: str | None
+
+
+class TrackingOut(Schema):
+    registration_id: int
+    learner_id: int
+    candidate_number: str
+    uln: str
+    qualification_qn: str
+    series_code: str
+    ucas_applicant: bool
+    expecting_result: str
+    status: IssueOut
+    overdue: bool
+    details: list[str]
+
+    @staticmethod
+    def of(row: TrackingRow) -> TrackingOut:
+        r, s = row.registration, row.status
+        return TrackingOut(
+            registration_id=r.pk, learner_id=r.learner_id,
+            candidate_number=r.learner.candidate_number, uln=r.learner.uln,
+            qualification_qn=r.qualification.qn, series_code=r.series.code,
+            ucas_applicant=r.ucas_applicant, expecting_result=row.expecting_result,
+            status=IssueOut(code=s.code.value, label=s.label, meaning=s.meaning, action=s.action,
+                            deadline=s.deadline,
+                            ofqual_reason=s.ofqual_reason.value if s.ofqual_reason else None),
+            overdue=row.overdue, details=list(s.details),
+        )
+
+
+@router.get(
+    "/centres/{number}/tracking",
+    response=list[TrackingOut],
+    summary="Every registration at the centre with its live tracking status",
+)
+def centre_tracking_list(request: HttpRequest, number: str) -> list[TrackingOut]:
+    api_require(request, READ)
+    centre = get_centre_for_user(request, number, READ)
+    return [TrackingOut.of(row) for row in centre_tracking(centre=centre)]
+
+
+@router.get(
+    "/registrations/{registration_id}/tracking",
+    response=list[IssueOut],
+    summary="Everything outstanding for one registration, most urgent first",
+)
+def registration_tracking(request: HttpRequest, registration_id: int) -> list[IssueOut]:
+    api_require(request, READ)
+    registration = get_registration_for_user(request, registration_id, READ)
+    registration = type(registration).objects.select_related(
+        "learner", "qualification", "qualification__suite", "series", "centre"
+    ).get(pk=registration.pk)
+    row = tracking_rows([registration])[0]
+    issues = row.issues() or [row.status]
+    return [IssueOut(code=s.code.value, label=s.label, meaning=s.meaning, action=s.action,
+                     deadline=s.deadline,
+                     ofqual_reason=s.ofqual_reason.value if s.ofqual_reason else None)
+            for s in issues]

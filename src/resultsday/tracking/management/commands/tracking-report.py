@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from resultsday.centres.models import Centre
+from resultsday.tracking.choices import ReportTrigger
+from resultsday.tracking.services import tracking_report_create, tracking_reports_generate_all
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate tracking reports. `--centre N --out FILE` writes one centre's report to FILE "
+        "(.xlsx for the workbook, .csv for the learner data) and keeps it for the dashboard. "
+        "`--all` makes the weekly report for every centre: schedule it with cron, e.g. "
+        "`0 6 * * 1 resultsday tracking-report --all` (django-tasks has no scheduler), or "
+        "`--all --enqueue` to hand the work to the task workers."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--centre", help="Centre number (5 digits).")
+        parser.add_argument("--out", type=Path, help="Where to write the file (.xlsx or .csv).")
+        parser.add_argument("--all", action="store_true", help="Every centre (the weekly run).")
+        parser.add_argument("--enqueue", action="store_true",
+                            help="With --all: queue the work for `resultsday worker`.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["all"]:
+            if options["enqueue"]:
+                from resultsday.tracking.tasks import tracking_reports_task
+
+                tracking_reports_task.enqueue()
+                self.stdout.write("Queued the tracking reports for every centre.")
+                return
+            made = tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED)
+            self.stdout.write(f"Generated {made} tracking reports.")
+            return
+        if not options["centre"]:
+            raise CommandError("Give --centre N (with --out FILE), or --all.")
+        centre = Centre.objects.filter(number=options["centre"]).first()
+        if centre is None:
+            raise CommandError(f"No centre has the number {options['centre']}.")
+        out: Path | None = options["out"]
+        if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
+            raise CommandError("--out must end in .xlsx or .csv.")
+        report = tracking_report_create(centre=centre, trigger=ReportTrigger.ON_DEMAND)
+        if out is not None:
+            out.write_bytes(bytes(report.csv if out.suffix.lower() == ".csv" else report.xlsx))
+            self.stdout.write(f"Wrote {out} ({report.row_count} registrations).")
+        else:
+            self.stdout.write(f"Report {report.pk} kept ({report.row_count} registrations).")

@@ -1,0 +1,305 @@
+"""Tracking services: checkpoint confirmations and declarations, and tracking reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from resultsday.accounts.choices import AuditAction
+from resultsday.accounts.models import User
+from resultsday.accounts.services import audit_record
+from resultsday.catalogue.models import Series
+from resultsday.centres.models import Centre
+from resultsday.formats.safe_output import CellValue, Sheet, write_csv, write_xlsx
+from resultsday.grading import Catalogue, default_catalogue
+from resultsday.learners.choices import RegistrationStatus
+from resultsday.learners.models import Registration
+from resultsday.tracking.choices import CheckpointKind, ReportTrigger
+from resultsday.tracking.models import Checkpoint, CheckpointLearner, TrackingReport
+from resultsday.tracking.selectors import (
+    TrackingRow,
+    series_dates,
+    tracking_queryset,
+    tracking_rows,
+    tracking_rows_chunked,
+)
+from resultsday.tracking.status import StatusCode
+
+# Past reports kept per centre: a year of weekly reports plus on-demand ones.
+REPORTS_KEPT = 60
+
+
+class CheckpointError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The centre's answer for one registration at checkpoint 1."""
+
+    registration_id: int
+    expects_result: bool
+    needs_to_progress: bool = False
+    predicted_grade: str = ""
+
+
+def _checkpoint_date(series: Series, kind: str, results_day_type: str) -> datetime | None:
+    dates = series_dates([series.pk]).get((series.pk, results_day_type))
+    if dates is None:
+        return None
+    return dates.checkpoint_1 if kind == CheckpointKind.CHECKPOINT_1 else dates.checkpoint_2
+
+
+def checkpoint_confirm(
+    *, centre: Centre, series: Series, confirmations: Sequence[Confirmation], actor: User | None,
+) -> Checkpoint:
+    """Record which learners expect a result in the series and which need it to progress.
+
+    Before the head of centre declares, answers can be changed. Once declared, the answers are
+    fixed and only learners not yet on the list can be added; learners confirmed after the
+    checkpoint date are marked added late (Ofqual "YL").
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        checkpoint, _ = Checkpoint.objects.select_for_update().get_or_create(
+            centre=centre, series=series, kind=CheckpointKind.CHECKPOINT_1)
+        registrations = {
+            r.pk: r for r in Registration.objects.filter(
+                centre=centre, series=series, status=RegistrationStatus.ACTIVE,
+                pk__in=[c.registration_id for c in confirmations],
+            ).select_related("qualification")
+        }
+        unknown = [c.registration_id for c in confirmations if c.registration_id not in registrations]
+        if unknown:
+            raise CheckpointError("Some learners are not active in this series at your centre.")
+        existing = {row.registration_id: row for row in checkpoint.learners.all()}
+        created, changed = 0, 0
+        for c in confirmations:
+            row = existing.get(c.registration_id)
+            if row is not None and checkpoint.is_declared:
+                continue
+            registration = registrations[c.registration_id]
+            cp_date = _checkpoint_date(series, CheckpointKind.CHECKPOINT_1,
+                                       registration.qualification.results_day_type)
+            values = {"expects_result": c.expects_result, "needs_to_progress": c.needs_to_progress,
+                      "predicted_grade": c.predicted_grade.strip().upper()}
+            if row is None:
+                CheckpointLearner.objects.create(
+                    checkpoint=checkpoint, registration=registration, confirmed_at=now,
+                    added_late=cp_date is not None and now > cp_date, **values)
+                created += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.confirmed_at = now
+                row.save(update_fields=[*values, "confirmed_at"])
+                changed += 1
+        expecting = sum(1 for c in confirmations if c.expects_result)
+        audit_record(
+            actor=actor, action=AuditAction.CHECKPOINT_CONFIRMED, obj=checkpoint, centre=centre,
+            summary=f"Checkpoint 1 for {series}: {expecting} of {len(confirmations)} learners "
+            f"expect a result ({created} added, {changed} changed)",
+            after={"expecting": expecting, "answered": len(confirmations), "added": created,
+                   "changed": changed},
+        )
+    return checkpoint
+
+
+def checkpoint_outstanding_record(
+    *, centre: Centre, series: Series, actor: User | None, now: datetime | None = None,
+    catalogue: Catalogue | None = None,
+) -> Checkpoint:
+    """Checkpoint 2: record, for each learner confirmed at checkpoint 1, what is outstanding.
+
+    The list is the tracking engine's issues at this moment, kept on the checkpoint so the
+    centre and the AO can see later what was agreed.
+    """
+    now = now or timezone.now()
+    first = Checkpoint.objects.filter(
+        centre=centre, series=series, kind=CheckpointKind.CHECKPOINT_1).first()
+    if first is None or not first.is_declared:
+        raise CheckpointError("Checkpoint 1 must be declared before checkpoint 2.")
+    confirmed = list(first.learners.filter(expects_result=True).values_list(
+        "registration_id", "needs_to_progress", "predicted_grade"))
+    registrations = list(tracking_queryset(Registration.objects.filter(
+        pk__in=[c[0] for c in confirmed], status=RegistrationStatus.ACTIVE)))
+    rows = {row.registration.pk: row for row in
+            tracking_rows(registrations, now=now, catalogue=catalogue)}
+    with transaction.atomic():
+        checkpoint, _ = Checkpoint.objects.select_for_update().get_or_create(
+            centre=centre, series=series, kind=CheckpointKind.CHECKPOINT_2)
+        if checkpoint.is_declared:
+            raise CheckpointError("Checkpoint 2 has already been declared.")
+        checkpoint.learners.all().delete()
+        outstanding = 0
+        for registration_id, progress, predicted in confirmed:
+            row = rows.get(registration_id)
+            if row is None:
+                continue
+            issues = [{"code": s.code.value, "meaning": s.meaning, "action": s.action}
+                      for s in row.issues()]
+            outstanding += bool(issues)
+            CheckpointLearner.objects.create(
+                checkpoint=checkpoint, registration_id=registration_id, expects_result=True,
+                needs_to_progress=progress, predicted_grade=predicted, confirmed_at=now,
+                outstanding=issues)
+        audit_record(
+            actor=actor, action=AuditAction.CHECKPOINT_CONFIRMED, obj=checkpoint, centre=centre,
+            summary=f"Checkpoint 2 for {series}: {outstanding} of {len(rows)} learners have "
+            "information outstanding",
+            after={"outstanding": outstanding, "learners": len(rows)},
+        )
+    return checkpoint
+
+
+def checkpoint_declare(*, checkpoint: Checkpoint, actor: User, signed_name: str) -> Checkpoint:
+    """The head of centre's declaration: signed with their name, timed, audited, final."""
+    signed_name = " ".join(signed_name.split())
+    if not signed_name:
+        raise CheckpointError("Enter your full name to sign the declaration.")
+    with transaction.atomic():
+        locked = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
+        if locked.is_declared:
+            raise CheckpointError("This checkpoint has already been declared.")
+        if not locked.learners.exists():
+            raise CheckpointError("The exams officer must confirm the learners first.")
+        locked.declared_by = actor
+        locked.declared_name = signed_name
+        locked.declared_at = timezone.now()
+        locked.save(update_fields=["declared_by", "declared_name", "declared_at"])
+        audit_record(
+            actor=actor, action=AuditAction.CHECKPOINT_DECLARED, obj=locked,
+            centre=locked.centre,
+            summary=f"{locked.get_kind_display()} for {locked.series} declared by {signed_name}",
+            after={"signed_name": signed_name, "declared_at": locked.declared_at.isoformat()},
+        )
+    return locked
+
+
+# ---- tracking reports ---------------------------------------------------------------------
+
+LEARNER_COLUMNS = [
+    "Centre number", "Candidate number", "ULN", "UCI", "Surname", "First name", "QN",
+    "Qualification", "Series", "Status code", "Status", "What it means", "Action", "Deadline",
+    "Overdue", "Ofqual reason", "Expecting result", "Needs result to progress",
+    "Predicted grade", "UCAS applicant", "Units reported", "Units missing",
+    "Entries awaiting a result", "Standards verification", "Claim", "Points so far",
+]
+TEXT_COLUMNS = frozenset({0, 1, 2, 3})  # identifiers keep their leading zeros
+
+
+def _local(at: datetime | None) -> datetime | None:
+    # XLSX has no time zones: write the Europe/London wall-clock time.
+    return timezone.localtime(at).replace(tzinfo=None) if at is not None else None
+
+
+def learner_row(row: TrackingRow) -> list[CellValue]:
+    r = row.registration
+    s = row.status
+    return [
+        r.centre.number, r.learner.candidate_number, r.learner.uln, r.learner.uci,
+        r.learner.last_name, r.learner.first_name, r.qualification.qn, r.qualification.title,
+        r.series.name, s.code.value, s.label, s.meaning, s.action, _local(s.deadline),
+        "Yes" if row.overdue else "No", s.ofqual_reason.value if s.ofqual_reason else "",
+        row.expecting_result, "Yes" if row.needs_to_progress else "No", row.predicted_grade,
+        "Yes" if r.ucas_applicant else "No", "; ".join(row.units_reported),
+        "; ".join(row.units_missing), "; ".join(row.facts.awaiting),
+        row.facts.sv_label or "No record", row.claim_state, row.points,
+    ]
+
+
+def summary_rows(rows: Sequence[TrackingRow]) -> tuple[list[str], list[list[CellValue]]]:
+    """The Summary sheet: one row per qualification (and a total) by status."""
+    codes = list(StatusCode)
+    header = ["Qualification", "QN", "Learners", *[c.label for c in codes]]
+    by_qualification: dict[tuple[str, str], Counter[StatusCode]] = {}
+    for row in rows:
+        q = row.registration.qualification
+        by_qualification.setdefault((q.title, q.qn), Counter())[row.status.code] += 1
+    total: Counter[StatusCode] = Counter(row.status.code for row in rows)
+    body: list[list[CellValue]] = [
+        ["All qualifications", "", sum(total.values()), *[total.get(c, 0) for c in codes]]
+    ]
+    for (title, qn), counts in sorted(by_qualification.items()):
+        body.append([title, qn, sum(counts.values()), *[counts.get(c, 0) for c in codes]])
+    return header, body
+
+
+def report_summary(rows: Iterable[TrackingRow]) -> dict[str, Any]:
+    """Counts kept on the report row: by status, and by AO, qualification and status (AO view)."""
+    by_status: Counter[str] = Counter()
+    detail: Counter[tuple[int, str, str, str]] = Counter()
+    for row in rows:
+        q = row.registration.qualification
+        by_status[row.status.code.value] += 1
+        detail[(q.awarding_organisation_id, q.qn, q.title, row.status.code.value)] += 1
+    return {
+        "by_status": dict(by_status),
+        "detail": [{"ao": ao, "qn": qn, "title": title, "status": code, "count": n}
+                   for (ao, qn, title, code), n in sorted(detail.items())],
+    }
+
+
+def tracking_report_files(
+    *, centre: Centre, rows: Sequence[TrackingRow], now: datetime
+) -> tuple[bytes, bytes]:
+    """The workbook (Summary and Learner data sheets) and the CSV of the Learner data."""
+    header, body = summary_rows(rows)
+    body.append([])
+    body.append([f"Centre {centre.number} {centre.name}; generated "
+                 f"{timezone.localtime(now):%d %B %Y %H:%M} (Europe/London)."])
+    data = [learner_row(row) for row in rows]
+    xlsx = write_xlsx([
+        Sheet(title="Summary", header=header, rows=body),
+        Sheet(title="Learner data", header=LEARNER_COLUMNS, rows=data, text_columns=TEXT_COLUMNS),
+    ])
+    return xlsx, write_csv(LEARNER_COLUMNS, data)
+
+
+def tracking_report_create(
+    *, centre: Centre, trigger: ReportTrigger, actor: User | None = None,
+    now: datetime | None = None, catalogue: Catalogue | None = None,
+) -> TrackingReport:
+    """Generate and keep a tracking report for every registration at the centre."""
+    now = now or timezone.now()
+    rows = list(tracking_rows_chunked(Registration.objects.filter(centre=centre), now=now,
+                                      catalogue=catalogue))
+    rows.sort(key=lambda r: (r.registration.learner.last_name, r.registration.learner.first_name,
+                             r.registration.pk))
+    xlsx, csv = tracking_report_files(centre=centre, rows=rows, now=now)
+    with transaction.atomic():
+        report = TrackingReport.objects.create(
+            centre=centre, trigger=trigger, requested_by=actor, created_at=now,
+            row_count=len(rows), summary=report_summary(rows), xlsx=xlsx, csv=csv)
+        stale = list(TrackingReport.objects.filter(centre=centre).order_by("-created_at")
+                     .values_list("pk", flat=True)[REPORTS_KEPT:])
+        if stale:
+            TrackingReport.objects.filter(pk__in=stale).delete()
+    return report
+
+
+def tracking_reports_generate_all(
+    *, trigger: ReportTrigger = ReportTrigger.SCHEDULED, now: datetime | None = None,
+    centre_ids: Iterable[int] | None = None,
+) -> int:
+    """A report for every centre with registrations (the weekly run). Returns how many.
+
+    Safe to run twice: it only adds another report, and old ones are pruned.
+    """
+    catalogue = default_catalogue()
+    centres = Centre.objects.filter(registrations__isnull=False).distinct().order_by("pk")
+    if centre_ids is not None:
+        centres = centres.filter(pk__in=list(centre_ids))
+    made = 0
+    for centre in centres.iterator():
+        tracking_report_create(centre=centre, trigger=trigger, now=now, catalogue=catalogue)
+        made += 1
+    return made
