@@ -34,6 +34,9 @@ assets: ## Fetch the GOV.UK Frontend package with npm (pages still work unstyled
 demo: install ## Set up SQLite with demo data and serve http://127.0.0.1:8000 (with a task worker)
 	$(DEMO_ENV) $(RD) migrate --no-input -v0
 	$(DEMO_ENV) $(RD) seed --if-empty $(DEMO_ARGS)
+	$(DEMO_ENV) $(RD) award --ao demo-ao --series 2026-06 --reason "make demo"
+	$(DEMO_ENV) $(RD) award --ao demo-ao --series 2027-06 --reason "make demo"
+	$(DEMO_ENV) $(RD) tracking-report --all
 	$(DEMO_ENV) $(RD) demo_logins
 	@echo "Serving http://127.0.0.1:8000 — press Ctrl+C to stop."
 	@trap 'kill 0' EXIT INT TERM; \

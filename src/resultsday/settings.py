@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "resultsday.learners",
     "resultsday.assessment",
     "resultsday.awarding",
+    "resultsday.tracking",
     "resultsday.api",
     "resultsday.core",
 ]

@@ -8,7 +8,10 @@ urlpatterns = [
     path("", include("resultsday.accounts.urls")),
     path("", include("resultsday.catalogue.urls")),
     path("", include("resultsday.learners.urls")),
-    path("centres/", include("resultsday.centres.urls")),
+    path("", include("resultsday.awarding.urls")),
+    path("", include("resultsday.assessment.urls")),
+    path("", include("resultsday.centres.urls")),
+    path("", include("resultsday.tracking.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

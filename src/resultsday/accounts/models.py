@@ -66,7 +66,9 @@ class AuditEvent(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
     actor_label = models.CharField(max_length=150, help_text="Username, or 'system'.")
-    action = models.CharField(max_length=48, choices=AuditAction.choices, db_index=True)
+    # No `choices=`: the list of actions grows with every feature and is validated by the
+    # AuditAction enum in audit_record, not by a migration per new action.
+    action = models.CharField(max_length=48, db_index=True)
     centre = models.ForeignKey(
         "centres.Centre", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="audit_events",
@@ -95,6 +97,13 @@ class AuditEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Audit events are append-only and cannot be changed.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
 
 
 class ApiToken(models.Model):

@@ -18,11 +18,18 @@ class Permission(StrEnum):
     CENTRE_LEARNERS_WRITE = "centre:learners:write"
     CENTRE_RESULTS_READ = "centre:results:read"
     CENTRE_AUDIT_READ = "centre:audit:read"
+    CENTRE_UNIT_GRADES_WRITE = "centre:unit-grades:write"
+    CENTRE_CLAIMS_WRITE = "centre:claims:write"
+    CENTRE_CHECKPOINT_WRITE = "centre:checkpoints:write"
+    CENTRE_CHECKPOINT_DECLARE = "centre:checkpoints:declare"
     GRADE_CALCULATOR_USE = "grading:calculator:use"
     AO_VIEW = "ao:view"
     AO_CATALOGUE_READ = "ao:catalogue:read"
     AO_CENTRES_READ = "ao:centres:read"
     AO_AUDIT_READ = "ao:audit:read"
+    AO_VERIFICATION_WRITE = "ao:verification:write"
+    AO_AWARDING_RUN = "ao:awarding:run"
+    AO_TRACKING_READ = "ao:tracking:read"
     REGULATOR_VIEW = "regulator:view"
     LEARNER_OWN_RESULTS_READ = "learner:own-results:read"
 
@@ -38,20 +45,36 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         _CENTRE_STAFF
         | {
             Permission.CENTRE_LEARNERS_WRITE,
+            Permission.CENTRE_CLAIMS_WRITE,
+            Permission.CENTRE_CHECKPOINT_WRITE,
             Permission.CENTRE_RESULTS_READ,
             Permission.CENTRE_AUDIT_READ,
+            Permission.CENTRE_UNIT_GRADES_WRITE,
         }
     ),
+    # The head of centre signs the checkpoint declarations (Ofqual's designated senior contact).
     Role.HEAD_OF_CENTRE: frozenset(
-        _CENTRE_STAFF | {Permission.CENTRE_RESULTS_READ, Permission.CENTRE_AUDIT_READ}
+        _CENTRE_STAFF
+        | {
+            Permission.CENTRE_RESULTS_READ,
+            Permission.CENTRE_AUDIT_READ,
+            Permission.CENTRE_CHECKPOINT_DECLARE,
+        }
     ),
-    Role.SENIOR_TEACHER: frozenset(_CENTRE_STAFF | {Permission.CENTRE_RESULTS_READ}),
+    # Internal grades are reported once internally verified: by the senior teacher (in BTEC
+    # terms the Lead Internal Verifier) or the exams officer. A teacher (assessor) reads them.
+    Role.SENIOR_TEACHER: frozenset(
+        _CENTRE_STAFF | {Permission.CENTRE_RESULTS_READ, Permission.CENTRE_UNIT_GRADES_WRITE}
+    ),
     Role.TEACHER: frozenset(_CENTRE_STAFF),
     Role.AO_OFFICER: frozenset(
         {
             Permission.AO_VIEW,
             Permission.AO_CATALOGUE_READ,
             Permission.AO_CENTRES_READ,
+            Permission.AO_AWARDING_RUN,
+            Permission.AO_VERIFICATION_WRITE,
+            Permission.AO_TRACKING_READ,
             Permission.GRADE_CALCULATOR_USE,
         }
     ),
@@ -61,6 +84,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AO_CATALOGUE_READ,
             Permission.AO_CENTRES_READ,
             Permission.AO_AUDIT_READ,
+            Permission.AO_AWARDING_RUN,
+            Permission.AO_VERIFICATION_WRITE,
+            Permission.AO_TRACKING_READ,
             Permission.GRADE_CALCULATOR_USE,
         }
     ),

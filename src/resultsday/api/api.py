@@ -82,12 +82,20 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _mount_routers() -> None:
     from resultsday.accounts.api import router as accounts_router
+    from resultsday.assessment.api import router as assessment_router
+    from resultsday.awarding.api import router as awarding_router
     from resultsday.catalogue.api import router as catalogue_router
+    from resultsday.centres.api import router as centres_router
     from resultsday.learners.api import router as learners_router
+    from resultsday.tracking.api import router as tracking_router
 
     api.add_router("/", accounts_router)
+    api.add_router("/", assessment_router)
+    api.add_router("/", awarding_router)
     api.add_router("/", catalogue_router)
+    api.add_router("/", centres_router)
     api.add_router("/", learners_router)
+    api.add_router("/", tracking_router)
 
 
 _mount_routers()

@@ -38,6 +38,8 @@ from resultsday.centres.models import Centre, StandardsVerification
 from resultsday.identifiers import uci_check_letter, uln_check_digit
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Entry, Learner, Registration
+from resultsday.tracking.choices import CheckpointKind
+from resultsday.tracking.models import Checkpoint, CheckpointLearner
 
 # Demo only: every demo account shares this password, and `make demo` prints it. The seed
 # command refuses to run outside demo mode, so it can never reach a real deployment.
@@ -215,6 +217,35 @@ def _plant_verifications(
             rows.append(StandardsVerification(centre=centre, suite_id=suite_id, sector=sector,
                                               status=status))
     StandardsVerification.objects.bulk_create(rows)
+
+
+def _plant_checkpoints(
+    centres: list[Centre], series_list: list[Series], registrations: list[Registration],
+    summary: DemoSummary,
+) -> None:
+    """Checkpoint 1 confirmed and declared by most centres; every fourth centre has not yet."""
+    now = _aware((2026, 11, 2, 10))
+    by_centre: dict[tuple[int, int], list[Registration]] = {}
+    for registration in registrations:
+        if registration.status == RegistrationStatus.ACTIVE:
+            by_centre.setdefault((registration.centre_id, registration.series_id),
+                                 []).append(registration)
+    rows = []
+    for index, centre in enumerate(centres):
+        for series in series_list:
+            if index % 4 == 3 and series.code == CURRENT_SERIES:
+                summary.scenarios["checkpoint_not_confirmed (centres)"] += 1
+                continue
+            checkpoint = Checkpoint.objects.create(
+                centre=centre, series=series, kind=CheckpointKind.CHECKPOINT_1,
+                declared_name=f"Head of centre {centre.number} (demo)", declared_at=now,
+            )
+            rows += [
+                CheckpointLearner(checkpoint=checkpoint, registration=r, expects_result=True,
+                                  needs_to_progress=r.needs_result_to_progress, confirmed_at=now)
+                for r in by_centre.get((centre.pk, series.pk), [])
+            ]
+    CheckpointLearner.objects.bulk_create(rows, batch_size=2000)
 
 
 def _plant_claims(
@@ -425,6 +456,7 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
                     source=ResultSource.CENTRE, grade=_pick(rng, INTERNAL_GRADES[1:]),
                 ))
     _plant_verifications(rng, centre_objs, qualifications, summary)
+    _plant_checkpoints(centre_objs, [current, previous], registrations, summary)
     _plant_claims(rng, plans, summary)
     UnitResult.objects.bulk_create(unit_results, batch_size=2000)
     Entry.objects.bulk_create(entries, batch_size=2000)

@@ -4,7 +4,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from resultsday.accounts.models import AuditEvent
+from resultsday.learners.tests.helpers import entry_for
 from resultsday.testing import World, get_page
+from resultsday.tracking.tests.helpers import report_for
 
 EXEMPT_PREFIXES = ("admin/", "api/v1/")
 
@@ -39,6 +41,9 @@ CENTRE_A_PAGES = {
     "centres/<str:number>/": lambda w: f"/centres/{w.centre_a.number}/",
     "centres/<str:number>/learners/": lambda w: f"/centres/{w.centre_a.number}/learners/",
     "learners/<int:pk>/": lambda w: f"/learners/{w.learner.pk}/",
+    "centres/<str:number>/claims/": lambda w: f"/centres/{w.centre_a.number}/claims/",
+    "registrations/<int:pk>/claim/": lambda w: f"/registrations/{w.registration.pk}/claim/",
+    "registrations/<int:pk>/decline/": lambda w: f"/registrations/{w.registration.pk}/decline/",
     "centres/<str:number>/registrations/new/":
         lambda w: f"/centres/{w.centre_a.number}/registrations/new/",
     "centres/<str:number>/registrations/upload/":
@@ -49,11 +54,52 @@ CENTRE_A_PAGES = {
     "learners/<int:pk>/registrations/new/":
         lambda w: f"/learners/{w.learner.pk}/registrations/new/",
     "registrations/<int:pk>/withdraw/": lambda w: f"/registrations/{w.registration.pk}/withdraw/",
+    "registrations/<int:pk>/unit-grades/":
+        lambda w: f"/registrations/{w.registration.pk}/unit-grades/",
+    "registrations/<int:pk>/unit-grades/<int:unit_id>/":
+        lambda w: f"/registrations/{w.registration.pk}/unit-grades/"
+        f"{w.qualification.structure.get(unit__code='T1').unit_id}/",
+    "centres/<str:number>/unit-grades/": lambda w: f"/centres/{w.centre_a.number}/unit-grades/",
+    "centres/<str:number>/unit-grades/upload/":
+        lambda w: f"/centres/{w.centre_a.number}/unit-grades/upload/",
+    "centres/<str:number>/unit-grades/template.<str:kind>":
+        lambda w: f"/centres/{w.centre_a.number}/unit-grades/template.csv",
+    "centres/<str:number>/entries/": lambda w: f"/centres/{w.centre_a.number}/entries/",
+    "centres/<str:number>/entries/bulk/": lambda w: f"/centres/{w.centre_a.number}/entries/bulk/",
+    "centres/<str:number>/entries/upload/":
+        lambda w: f"/centres/{w.centre_a.number}/entries/upload/",
+    "centres/<str:number>/entries/sample/":
+        lambda w: f"/centres/{w.centre_a.number}/entries/sample/?series=2026-06",
+    "registrations/<int:pk>/entries/": lambda w: f"/registrations/{w.registration.pk}/entries/",
+    "registrations/<int:pk>/entries/new/":
+        lambda w: f"/registrations/{w.registration.pk}/entries/new/",
+    "entries/<int:pk>/withdraw/": lambda w: f"/entries/{entry_for(w).pk}/withdraw/",
+    "centres/<str:number>/top-ups/": lambda w: f"/centres/{w.centre_a.number}/top-ups/",
+    "registrations/<int:pk>/top-up/": lambda w: f"/registrations/{w.registration.pk}/top-up/",
+    "centres/<str:number>/tracking/": lambda w: f"/centres/{w.centre_a.number}/tracking/",
+    "registrations/<int:pk>/tracking/": lambda w: f"/registrations/{w.registration.pk}/tracking/",
+    "centres/<str:number>/tracking/reports/":
+        lambda w: f"/centres/{w.centre_a.number}/tracking/reports/",
+    "centres/<str:number>/tracking/reports/<int:pk>.<str:fmt>":
+        lambda w: f"/centres/{w.centre_a.number}/tracking/reports/{report_for(w).pk}.xlsx",
+    "centres/<str:number>/checkpoints/": lambda w: f"/centres/{w.centre_a.number}/checkpoints/",
+    "centres/<str:number>/checkpoints/<int:series_id>/<str:kind>/":
+        lambda w: f"/centres/{w.centre_a.number}/checkpoints/{w.registration.series_id}/1/",
+    "centres/<str:number>/checkpoints/<int:series_id>/<str:kind>/declare/":
+        lambda w: f"/centres/{w.centre_a.number}/checkpoints/{w.registration.series_id}/1/declare/",
 }
 # Pages with a parameter that is not centre data, and who may see them.
 NOT_CENTRE_DATA = {
     "ao/<slug:code>/": "AO staff of that AO only (tested below)",
+    "ao/<slug:code>/awarding/": "AO staff of that AO only (awarding tests)",
+    "awarding/runs/<int:pk>/": "AO staff of the run's AO only (awarding tests)",
+    "awarding/runs/<int:pk>/commit/": "AO staff of the run's AO only (awarding tests)",
     "catalogue/<int:pk>/": "AO staff of the qualification's AO only",
+    "ao/<slug:code>/tracking/": "AO staff of that AO only (tracking tests)",
+    "ao/<slug:code>/checkpoints/": "AO staff of that AO only (tracking tests)",
+    "ao/<slug:code>/verification/": "AO staff of that AO only (centres/tests/test_verification)",
+    "ao/<slug:code>/verification/<str:number>/<slug:suite>/<slug:sector>/":
+        "AO officers of that AO only; centre staff get 403 (centres/tests/test_verification)",
 }
 
 
