@@ -18,17 +18,24 @@ from resultsday.grading.errors import GradeRequestError, NotConfiguredError
 from resultsday.grading.grades import GRADE_NAMES, UNIT_GRADE_ORDER
 from resultsday.grading.model import (
     PointsSuite,
+    Score,
     Structure,
     Thresholds,
     UmsSuite,
     UnitDef,
 )
-from resultsday.grading.outcome import FallbackAward, Outcome, WhatIf
+from resultsday.grading.outcome import FallbackAward, NextGrade, Outcome, WhatIf
 from resultsday.grading.request import GradeRequest, UnitRequest
-from resultsday.grading.rules import Score, Selection
+from resultsday.grading.rules import Partition, Scored, Selection
 from resultsday.grading.techawards import grade_ums
 
 _TOP_RANK = len(UNIT_GRADE_ORDER) - 1
+
+# The outcome records are NamedTuples; building one from a plain tuple with tuple.__new__ skips
+# the generated Python __new__ (keyword handling), which costs more than the rest of a small
+# record's work on the hot path. The tuples below list every field in declaration order
+# (test_outcome.py::test_the_engine_builds_records_field_by_field checks they still match).
+_record = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -59,22 +66,40 @@ def evaluate(
     scored: Mapping[str, Score],
     pending: Collection[str],
     thresholds: Thresholds,
+    *,
+    explain: bool = True,
+    split: Partition | None = None,
 ) -> Evaluation:
-    """Apply the rules, in the order of S1 p.352, to one structure and the learner's scores."""
-    selection = rules.counted_units(structure, scored, pending)
+    """Apply the rules, in the order of S1 p.352, to one structure and the learner's scores.
+
+    With ``explain=False`` (trial evaluations: fallback sizes, what-if regrading) the same rules
+    decide the result but no reason text is built; ``reasons`` is then empty. ``split`` is the
+    structure's ``rules.partition`` of the scores when the caller has it (``score_units``).
+    """
+    selection = rules.counted_units(structure, scored, pending, split)
+    # the sums of glh_at_pass and points_total, and whether any unit is below its minimum
+    # grade, as counted_units found them (test_selection_sums_are_the_rules checks them)
+    at_pass = selection.glh_at_pass
+    points = selection.points
+    complete = not selection.missing and not selection.unreported_optional_glh
+    if not explain:
+        eligible = (
+            complete and not selection.below_minimum and not rules.glh_at_pass_short(structure, at_pass)
+        )
+        index = thresholds.index_for(points) if complete else -1  # qualification_grade, no text
+        return Evaluation(structure, thresholds, selection, complete, eligible, points, at_pass, index, [])
     reasons: list[str] = []
-    incomplete = rules.units_complete(selection)
-    if incomplete:
+    if not complete:
+        incomplete = rules.units_complete(selection)
+        assert incomplete is not None
         reasons.append(incomplete)
-    reasons.extend(rules.minimum_unit_grades(selection))
-    at_pass = rules.glh_at_pass(selection)
-    complete = incomplete is None
+    if selection.below_minimum:
+        reasons.extend(rules.minimum_unit_grades(selection))
     if complete:
         short = rules.minimum_glh_at_pass(structure, selection, at_pass)
         if short:
             reasons.append(short)
     eligible = not reasons
-    points = rules.points_total(selection)
     index = -1
     if complete:
         index, below = rules.qualification_grade(structure, thresholds, points)
@@ -87,30 +112,54 @@ def score_units(
     structure: Structure, units: tuple[UnitRequest, ...], *, inline: bool
 ) -> tuple[dict[str, Score], set[str]]:
     """Each unit's best result, and the units listed without an outcome yet."""
+    scored, pending, _ = score_and_partition(structure, units, inline=inline)
+    return scored, pending
+
+
+def score_and_partition(
+    structure: Structure, units: tuple[UnitRequest, ...], *, inline: bool
+) -> tuple[dict[str, Score], set[str], Partition]:
+    """``score_units``, and the structure's ``rules.partition`` of the scores, built in the same pass.
+
+    The partition lists the units in request order; everything read from it is independent of
+    the order (test_partition_while_scoring_is_the_partition checks it against the rule's).
+    """
     scored: dict[str, Score] = {}
     pending: set[str] = set()
-    defs = structure.units
+    mandatory: list[Scored] = []
+    candidates: list[Scored] = []
+    points = at_pass = below = 0  # over the mandatory units, as rules.partition sums them
+    get = structure.units.get
     suite = structure.suite
+    check = not inline
     for i, unit in enumerate(units):
-        spec = defs.get(unit.id)
+        uid = unit.id
+        spec = get(uid)
         if spec is None:
             raise GradeRequestError(
-                f"units[{i}].id", f"unit {unit.id} is not part of {structure.qn} {structure.title}"
+                f"units[{i}].id", f"unit {uid} is not part of {structure.qn} {structure.title}"
             )
-        if unit.has_structure and not inline:
+        if unit.has_structure and check:
             _check_matches_catalogue(unit, i, spec)
-        rank = unit.plain_rank
-        if rank >= 0 and (points := spec.points[rank]) is not None:
-            scored[unit.id] = (rank, points, False)  # one plain grade: its table points
-            continue
-        score = rules.best_attempt(spec, unit.attempts, suite, i)
+        # one plain grade: its table points; None otherwise (plain_rank -1 reads scores[-1], None)
+        score = spec.scores[unit.plain_rank]
         if score is None:
-            pending.add(unit.id)
+            score = rules.best_attempt(spec, unit.attempts, suite, i)
+            if score is None:
+                pending.add(uid)
+                continue
+        scored[uid] = score
+        if spec.mandatory:
+            mandatory.append((spec, score))
+            rank = score[0]
+            points += score[1]
+            at_pass += spec.glh_at_pass_by_rank[rank]
+            below += spec.below_minimum_by_rank[rank]
         else:
-            scored[unit.id] = score
+            candidates.append((spec, score))
     if len(scored) + len(pending) != len(units) or not pending.isdisjoint(scored):
         _raise_duplicate(units)
-    return scored, pending
+    return scored, pending, Partition(mandatory, candidates, (points, at_pass, below))
 
 
 def _raise_duplicate(units: tuple[UnitRequest, ...]) -> None:
@@ -234,7 +283,7 @@ def fallback(
         smaller = qualification.structure
         assert smaller is not None
         thresholds = rules.threshold_table(smaller.suite, smaller.size.glh, qualification.qn, registered_on)
-        result = evaluate(smaller, scored, pending, thresholds)
+        result = evaluate(smaller, scored, pending, thresholds, explain=False)
         if result.achieved:
             return FallbackAward(
                 qualification=qualification.qn,
@@ -285,32 +334,45 @@ def _what_if_by_points(evaluation: Evaluation) -> tuple[WhatIf, ...]:
     thresholds = evaluation.thresholds
     points = evaluation.points
     needed = thresholds.minimums[evaluation.index + 1] - points
-    cap = evaluation.structure.suite.retake_cap
-    options = [(unit, score, score[1]) for unit, score in selection.scores]
-    optional = selection.optional
-    if len(selection.candidates) > len(optional):
-        weakest = min([score[1] for _, score in optional])
-        chosen = {unit.id for unit, _ in optional}
-        options += [(u, score, weakest) for u, score in selection.candidates if u.id not in chosen]
-    found: list[tuple[int, tuple[int, int, str], str, int, int]] = []
-    for unit, (rank, _, retook), base in options:
+    by_points = thresholds.grade_by_points  # the grade of every total up to the top threshold
+    top = len(by_points) - 1
+    top_grade = by_points[top]
+    names = GRADE_NAMES
+    # (qualification points, unit order, the improvement): sorted on the first two
+    found: list[tuple[int, tuple[int, int, str], WhatIf]] = []
+    retakes = False
+    for unit, (rank, base, retook) in selection.scores:
+        if retook:
+            retakes = True
+            continue  # below, with the retake cap
         wanted = base + needed
-        if wanted > unit.top_points:
-            continue  # not even the top grade would do
-        better = unit.rank_reaching[wanted]
-        if retook and better > cap.get(unit.assessment, _TOP_RANK):
-            continue
-        new_points = unit.points[better]
-        assert new_points is not None
-        found.append((points + new_points - base, unit.order, unit.id, rank, better))
-    found.sort()  # by the points the improvement gives, then by unit
-    grade_for = thresholds.grade_for
-    return tuple(
-        [
-            WhatIf(uid, GRADE_NAMES[rank], GRADE_NAMES[better], grade_for(total), total)
-            for total, _, uid, rank, better in found
-        ]
-    )
+        if wanted <= unit.top_points:  # else not even the top grade would do
+            total = points + unit.points_reaching[wanted] - base
+            better = names[unit.rank_reaching[wanted]]
+            grade = by_points[total] if total <= top else top_grade
+            found.append((total, unit.order, _record(WhatIf, (unit.id, names[rank], better, grade, total))))
+    optional = selection.optional
+    surplus = len(selection.candidates) > len(optional)
+    if retakes or surplus:
+        cap = evaluation.structure.suite.retake_cap
+        options = [(unit, score, score[1]) for unit, score in selection.scores if score[2]]
+        if surplus:
+            weakest = min([score[1] for _, score in optional])
+            chosen = {unit.id for unit, _ in optional}
+            options += [(u, score, weakest) for u, score in selection.candidates if u.id not in chosen]
+        for unit, (rank, _, retook), base in options:
+            wanted = base + needed
+            if wanted > unit.top_points:
+                continue  # not even the top grade would do
+            better_rank = unit.rank_reaching[wanted]
+            if retook and better_rank > cap.get(unit.assessment, _TOP_RANK):
+                continue
+            total = points + unit.points_reaching[wanted] - base
+            grade = by_points[total] if total <= top else top_grade
+            what = _record(WhatIf, (unit.id, names[rank], names[better_rank], grade, total))
+            found.append((total, unit.order, what))
+    found.sort()  # by the points the improvement gives, then by unit (never equal)
+    return tuple([what for _, _, what in found])
 
 
 def _below_minimum(evaluation: Evaluation, scored: Mapping[str, Score]) -> tuple[UnitDef, ...]:
@@ -353,7 +415,7 @@ def _what_if_by_regrading(
             if new_points is None:
                 continue
             trial[unit.id] = (better, max(new_points, points), retook)
-            result = evaluate(structure, trial, pending, evaluation.thresholds)
+            result = evaluate(structure, trial, pending, evaluation.thresholds, explain=False)
             if reached(result):
                 found.append((result.points, unit.order, unit.id, rank, better, result.grade))
                 break
@@ -395,27 +457,36 @@ def grade(request: GradeRequest, catalogue: Catalogue | None = None) -> Outcome:
         inline = True
     suite: PointsSuite = structure.suite
     thresholds = rules.threshold_table(suite, structure.size.glh, structure.qn, registered_on)
-    scored, pending = score_units(structure, request.units, inline=inline)
-    evaluation = evaluate(structure, scored, pending, thresholds)
-    return Outcome(
-        grade=evaluation.grade,
-        points=evaluation.points,
-        eligible=evaluation.eligible,
-        complete=evaluation.complete,
-        reasons=tuple(evaluation.reasons),
-        counted_units=evaluation.selection.counted_ids(structure),
-        glh_at_pass=evaluation.glh_at_pass,
-        next_grade=(
-            rules.next_grade(thresholds, evaluation.index, evaluation.points)
-            if evaluation.eligible and evaluation.complete
-            else None
+    scored, pending, split = score_and_partition(structure, request.units, inline=inline)
+    evaluation = evaluate(structure, scored, pending, thresholds, split=split)
+    eligible = evaluation.eligible
+    complete = evaluation.complete
+    points = evaluation.points
+    achieved = eligible and evaluation.index >= 0
+    next_grade: NextGrade | None = None
+    if eligible and complete:
+        next_grade = rules.next_grade(thresholds, evaluation.index, points)
+    fallen_back = (
+        None if achieved else fallback(catalogue, evaluation, scored, pending, registered_on)
+    )
+    return _record(
+        Outcome,
+        (
+            thresholds.grades[evaluation.index] if achieved else "U",  # grade
+            points,
+            eligible,
+            complete,
+            tuple(evaluation.reasons),
+            evaluation.selection.counted_ids(structure),
+            evaluation.glh_at_pass,
+            next_grade,
+            fallen_back,  # fallback
+            what_if(evaluation, scored, pending),
+            structure.qn,  # qualification
+            structure.title,
+            suite.id,
+            structure.size.glh,
+            registered_on,
+            thresholds.table_id,  # thresholds
         ),
-        fallback=fallback(catalogue, evaluation, scored, pending, registered_on),
-        what_if=what_if(evaluation, scored, pending),
-        qualification=structure.qn,
-        title=structure.title,
-        suite=suite.id,
-        size_glh=structure.size.glh,
-        registered_on=registered_on,
-        thresholds=thresholds.table_id,
     )

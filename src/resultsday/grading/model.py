@@ -19,6 +19,9 @@ from resultsday.grading.grades import (
     UnitGrade,
 )
 
+#: A unit's result: ``(grade rank, points, came from a retake)``.
+Score = tuple[int, int, bool]
+
 
 def natural_key(unit_id: str) -> tuple[int, int, str]:
     """Sort key that puts unit "2" before unit "10" and numbers before other ids."""
@@ -63,6 +66,15 @@ class UnitDef:
     top_points: int  # the points of the unit's highest grade
     # for every total p from 0 to top_points: the lowest grade rank worth at least p points
     rank_reaching: tuple[int, ...]
+    points_reaching: tuple[int, ...]  # the points of that grade, for the same totals
+    # by grade rank: the score of a single plain (not retaken) grade, None where the grade
+    # does not exist; shared, so scoring the common case builds nothing. One more entry,
+    # None, at the end: ``scores[-1]`` is what a request unit's ``plain_rank`` of -1 reads.
+    scores: tuple[Score | None, ...]
+    # by grade rank: the GLH the unit adds to the GLH at Pass, and 1 if the grade is below the
+    # unit's minimum grade (else 0): the per-unit terms of the Selection sums
+    glh_at_pass_by_rank: tuple[int, ...]
+    below_minimum_by_rank: tuple[int, ...]
     group: str | None = None
 
     def label(self) -> str:
@@ -89,24 +101,24 @@ class Thresholds:
     minimums: tuple[int, ...]
     source: str
     # lookup tables for every total from 0 to the top threshold, so grading never searches:
-    # the grade's index (-1 for U) and its name
-    _index_by_points: tuple[int, ...] = field(init=False, repr=False, compare=False)
-    _grade_by_points: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # the grade's index (-1 for U) and its name (the top grade from the top threshold up)
+    index_by_points: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    grade_by_points: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         indexes = tuple(bisect_right(self.minimums, p) - 1 for p in range(self.minimums[-1] + 1))
-        object.__setattr__(self, "_index_by_points", indexes)
+        object.__setattr__(self, "index_by_points", indexes)
         names = tuple(self.grades[i] if i >= 0 else "U" for i in indexes)
-        object.__setattr__(self, "_grade_by_points", names)
+        object.__setattr__(self, "grade_by_points", names)
 
     def index_for(self, points: int) -> int:
         """Index of the highest grade whose minimum ``points`` reaches; -1 for U."""
-        table = self._index_by_points
+        table = self.index_by_points
         return table[points] if points < len(table) else len(self.minimums) - 1
 
     def grade_for(self, points: int) -> str:
         """The grade ``points`` reach ("U" below the lowest threshold)."""
-        table = self._grade_by_points
+        table = self.grade_by_points
         return table[points] if points < len(table) else self.grades[-1]
 
 
@@ -130,6 +142,7 @@ class Structure:
     units: dict[str, UnitDef]
     mandatory: tuple[UnitDef, ...]
     optional: tuple[UnitDef, ...]
+    optional_units: dict[str, UnitDef]  # the optional units by id
     mandatory_ids: tuple[str, ...]
     optional_glh: int  # optional GLH the size needs
     optional_unit_glh: int | None  # common GLH of every optional unit; None if they differ
@@ -158,6 +171,7 @@ class Structure:
             units={u.id: u for u in ordered},
             mandatory=tuple(u for u in ordered if u.mandatory),
             optional=optional,
+            optional_units={u.id: u for u in optional},
             mandatory_ids=tuple(u.id for u in ordered if u.mandatory),
             optional_glh=optional_glh,
             optional_unit_glh=common,
@@ -173,6 +187,10 @@ class _UnitTemplate:
     pass_rank: int
     top_points: int
     rank_reaching: tuple[int, ...]
+    points_reaching: tuple[int, ...]
+    scores: tuple[Score | None, ...]
+    glh_at_pass_by_rank: tuple[int, ...]
+    below_minimum_by_rank: tuple[int, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,16 +251,23 @@ class PointsSuite:
             points = self.points[(assessment, glh)]
             rules = [r for r in self.minimum_grades if r.applies_to(assessment, mandatory)]
             rule = max(rules, key=lambda r: RANK[r.grade], default=None)
+            existing = [(r, q) for r, q in enumerate(points) if q is not None]
+            top_points = max(q for _, q in existing)
+            # the lowest grade worth at least p points, for every p up to the top grade's
+            reaching = [min((r, q) for r, q in existing if q >= p) for p in range(top_points + 1)]
+            min_rank = RANK[rule.grade] if rule else 0
+            pass_rank = self.counts_as_pass[assessment]
             template = _UnitTemplate(
                 points=points,
-                min_rank=RANK[rule.grade] if rule else 0,
+                min_rank=min_rank,
                 min_rule=rule,
-                pass_rank=self.counts_as_pass[assessment],
-                top_points=max(p for p in points if p is not None),
-                rank_reaching=tuple(
-                    min(r for r, q in enumerate(points) if q is not None and q >= p)
-                    for p in range(max(q for q in points if q is not None) + 1)
-                ),
+                pass_rank=pass_rank,
+                top_points=top_points,
+                rank_reaching=tuple(r for r, _ in reaching),
+                points_reaching=tuple(q for _, q in reaching),
+                scores=(*((r, q, False) if q is not None else None for r, q in enumerate(points)), None),
+                glh_at_pass_by_rank=tuple(glh if r >= pass_rank else 0 for r in range(len(points))),
+                below_minimum_by_rank=tuple(1 if r < min_rank else 0 for r in range(len(points))),
             )
             self._templates[key] = template
         unit = UnitDef(
@@ -258,6 +283,10 @@ class PointsSuite:
             pass_rank=template.pass_rank,
             top_points=template.top_points,
             rank_reaching=template.rank_reaching,
+            points_reaching=template.points_reaching,
+            scores=template.scores,
+            glh_at_pass_by_rank=template.glh_at_pass_by_rank,
+            below_minimum_by_rank=template.below_minimum_by_rank,
             group=group,
         )
         if len(self._units) >= 20_000:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import json.encoder
+from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -35,6 +37,10 @@ class WhatIf(NamedTuple):
     to_grade: str
     grade: str  # the qualification grade the improvement gives
     points: int  # the qualification points the improvement gives
+
+
+#: How json.dumps(..., ensure_ascii=False) writes a string (the C function when available).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 class Outcome(NamedTuple):
@@ -93,7 +99,67 @@ class Outcome(NamedTuple):
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """``to_dict()`` as compact JSON: ``json.dumps(self.to_dict(), ensure_ascii=False,
+        separators=(",", ":"))``, written out directly (it is the CLI's output for every line).
+
+        Strings are escaped by the json module's own function; test_outcome.py checks the text
+        is the json module's, byte for byte.
+        """
+        text = _json_string
+        next_grade = self.next_grade
+        fallback = self.fallback
+        return "".join(
+            [
+                '{"grade":',
+                text(self.grade),
+                ',"points":',
+                int.__repr__(self.points),
+                ',"eligible":',
+                "true" if self.eligible else "false",
+                ',"complete":',
+                "true" if self.complete else "false",
+                ',"reasons":[',
+                ",".join([text(r) for r in self.reasons]),
+                '],"counted_units":[',
+                ",".join([text(u) for u in self.counted_units]),
+                '],"glh_at_pass":',
+                "null" if self.glh_at_pass is None else int.__repr__(self.glh_at_pass),
+                ',"next_grade":',
+                (
+                    "null"
+                    if next_grade is None
+                    else f'{{"grade":{text(next_grade.grade)},"points_needed":{next_grade.points_needed!r}}}'
+                ),
+                ',"fallback":',
+                (
+                    "null"
+                    if fallback is None
+                    else f'{{"qualification":{text(fallback.qualification)},"title":{text(fallback.title)},'
+                    f'"size_glh":{fallback.size_glh!r},"grade":{text(fallback.grade)},"points":{fallback.points!r}}}'
+                ),
+                ',"what_if":[',
+                ",".join(
+                    [
+                        f'{{"unit":{text(w.unit)},"from":{text(w.from_grade)},"to":{text(w.to_grade)},'
+                        f'"grade":{text(w.grade)},"points":{w.points!r}}}'
+                        for w in self.what_if
+                    ]
+                ),
+                '],"qualification":',
+                "null" if self.qualification is None else text(self.qualification),
+                ',"title":',
+                text(self.title),
+                ',"suite":',
+                text(self.suite),
+                ',"size_glh":',
+                "null" if self.size_glh is None else int.__repr__(self.size_glh),
+                ',"registered_on":',
+                text(self.registered_on.isoformat()),
+                ',"thresholds":',
+                text(self.thresholds),
+                "}",
+            ]
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outcome:

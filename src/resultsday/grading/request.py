@@ -7,6 +7,8 @@ with results, or gives the structure inline (``suite``, ``size_glh`` and, per un
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -266,8 +268,194 @@ def _attempt(data: _AttemptIn, path: str) -> Attempt:
     )
 
 
+# --- the fast path: well-formed requests without raw marks ---------------------------------
+#
+# A results file or a calculator sends well-formed requests: a QN (or an inline suite and
+# size), maybe a registration date, and units with an id, a grade, points, a retake flag or
+# attempts of those, and for inline requests the unit's structure. ``_parse_plain`` builds
+# those directly, accepting exactly the values the pydantic models accept for them and building
+# the same objects. Anything else (raw marks, series, other types, anything invalid) makes it
+# give up (``_NotPlain``) and the request goes through pydantic, which alone words the errors.
+# test_request.py::test_the_fast_path_parses_as_pydantic_does checks the two agree.
+
+_REQUEST_KEYS = frozenset({"qualification", "suite", "size_glh", "registered_on", "units"})
+_UNIT_KEYS = frozenset(
+    {"id", "grade", "points", "retake", "attempts", "glh", "assessment", "mandatory", "title"}
+)
+_ATTEMPT_KEYS = frozenset({"grade", "points", "retake"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_GRADES: dict[str, UnitGrade] = {grade.value: grade for grade in UnitGrade}
+_ASSESSMENTS: dict[str, Assessment] = {kind.value: kind for kind in Assessment}
+#: Units with an id and at most a grade, by (id, grade): immutable, so shared (bounded).
+_PLAIN_UNITS: dict[tuple[str, str | None], UnitRequest] = {}  # keys: (id, UnitGrade or None)
+
+
+class _NotPlain(Exception):
+    """The request is not one ``_parse_plain`` builds: pydantic parses it."""
+
+
+def _optional_grade(data: dict[str, Any]) -> UnitGrade | None:
+    value = data.get("grade")
+    if value is None:
+        return None
+    if type(value) is not str or value not in _GRADES:
+        raise _NotPlain
+    return _GRADES[value]
+
+
+def _optional_int(data: dict[str, Any], key: str, least: int) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if type(value) is not int or value < least:
+        raise _NotPlain
+    return value
+
+
+def _optional_bool(data: dict[str, Any], key: str) -> bool | None:
+    value = data.get(key)
+    if value is not None and type(value) is not bool:
+        raise _NotPlain
+    return value
+
+
+def _plain_attempt(data: object) -> Attempt:
+    if type(data) is not dict or not _ATTEMPT_KEYS.issuperset(data):
+        raise _NotPlain
+    grade = _optional_grade(data)
+    points = _optional_int(data, "points", 0)
+    retake = False
+    if "retake" in data:
+        if type(data["retake"]) is not bool:
+            raise _NotPlain
+        retake = data["retake"]
+    if grade is not None and points is None and not retake:
+        return _PLAIN[grade]
+    return Attempt(grade=grade, points=points, retake=retake)
+
+
+def _plain_unit(unit: object) -> UnitRequest:
+    if type(unit) is not dict:
+        raise _NotPlain
+    uid = unit.get("id")
+    if type(uid) is int:
+        uid = str(uid)
+    elif type(uid) is not str:
+        raise _NotPlain
+    size = len(unit)
+    if size == 1 or (size == 2 and "grade" in unit):  # the common case: shared objects
+        grade = _optional_grade(unit)
+        key = (uid, grade)
+        found = _PLAIN_UNITS.get(key)
+        if found is None:
+            if len(_PLAIN_UNITS) >= 50_000:
+                _PLAIN_UNITS.clear()
+            found = UnitRequest(id=uid, attempts=(_PLAIN[grade],) if grade is not None else ())
+            _PLAIN_UNITS[key] = found
+        return found
+    if not _UNIT_KEYS.issuperset(unit):
+        raise _NotPlain
+    attempts: tuple[Attempt, ...]
+    if "attempts" in unit:
+        listed = unit["attempts"]
+        if type(listed) is not list or any(key in unit for key in _ATTEMPT_KEYS):
+            raise _NotPlain  # (pydantic refuses attempts with a single result)
+        attempts = tuple([_plain_attempt(a) for a in listed])
+    elif unit.get("grade") is None and unit.get("points") is None:
+        _plain_attempt({k: unit[k] for k in _ATTEMPT_KEYS if k in unit})  # checks the values
+        attempts = ()  # no outcome yet
+    else:
+        attempts = (_plain_attempt({k: unit[k] for k in _ATTEMPT_KEYS if k in unit}),)
+    assessment = unit.get("assessment")
+    if assessment is not None:
+        if type(assessment) is not str or assessment not in _ASSESSMENTS:
+            raise _NotPlain
+        assessment = _ASSESSMENTS[assessment]
+    title = unit.get("title")
+    if title is not None and type(title) is not str:
+        raise _NotPlain
+    return UnitRequest(
+        id=uid,
+        attempts=attempts,
+        glh=_optional_int(unit, "glh", 1),
+        assessment=assessment,
+        mandatory=_optional_bool(unit, "mandatory"),
+        title=title,
+    )
+
+
+def _parse_plain(data: dict[str, Any]) -> GradeRequest | None:
+    """The request if the fast path builds it (see above), else None."""
+    try:
+        if not _REQUEST_KEYS.issuperset(data):
+            raise _NotPlain
+        qualification = data.get("qualification")
+        suite = data.get("suite")
+        size_glh = _optional_int(data, "size_glh", 1)
+        units = data.get("units")
+        if type(units) is not list:
+            raise _NotPlain
+        if qualification is not None:
+            if type(qualification) is not str or suite is not None or size_glh is not None:
+                raise _NotPlain
+        elif type(suite) is not str or size_glh is None:
+            raise _NotPlain
+        on = data.get("registered_on")
+        registered_on = None
+        if on is not None:
+            if type(on) is not str or len(on) != 10 or not _ISO_DATE.fullmatch(on):
+                raise _NotPlain
+            try:
+                registered_on = date.fromisoformat(on)
+            except ValueError:
+                raise _NotPlain from None
+        parsed = []
+        shared = _PLAIN_UNITS.get
+        for unit in units:
+            # a unit seen before with just an id (a string) and a grade (a string, or null, or
+            # absent): the shared object, keyed by the raw values (UnitGrade values are equal to
+            # their strings), so only units already checked by _plain_unit are found
+            if type(unit) is dict and type(uid := unit.get("id")) is str:
+                size = len(unit)
+                if size == 2:
+                    value = unit.get("grade", _plain_unit)
+                    if (type(value) is str or value is None) and (found := shared((uid, value))) is not None:
+                        parsed.append(found)
+                        continue
+                elif size == 1 and (found := shared((uid, None))) is not None:
+                    parsed.append(found)
+                    continue
+            parsed.append(_plain_unit(unit))
+        return GradeRequest(
+            units=tuple(parsed),
+            qualification=qualification,
+            suite=suite,
+            size_glh=size_glh,
+            registered_on=registered_on,
+        )
+    except _NotPlain:
+        return None
+
+
 def parse_request(data: Mapping[str, Any] | str | bytes) -> GradeRequest:
     """Parse a request from a dict or JSON text; errors name the field, e.g. ``units[3].grade``."""
+    if type(data) is dict:
+        fast = _parse_plain(data)
+        if fast is not None:
+            return fast
+    elif isinstance(data, str | bytes):
+        try:
+            loaded = json.loads(data)
+        except ValueError:
+            pass  # pydantic words the error
+        else:
+            if type(loaded) is dict and (fast := _parse_plain(loaded)) is not None:
+                return fast
+    return _parse_validated(data)
+
+
+def _parse_validated(data: Mapping[str, Any] | str | bytes) -> GradeRequest:
+    """``parse_request`` through the pydantic models: every shape, and every error message."""
     try:
         if isinstance(data, str | bytes):
             parsed = _RequestIn.model_validate_json(data)  # pydantic's own (fast) JSON parser

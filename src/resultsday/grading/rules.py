@@ -5,7 +5,7 @@ suite file's ``sources``); a rule that fails returns a message built from that t
 ``failure()``, naming the rule and the units. The numbers a rule uses (points, thresholds,
 minimum grades, GLH minimums) are suite data, compiled into ``model.py`` lookup tables.
 
-A unit's result is a ``Score``: ``(grade rank, points, came from a retake)``.
+A unit's result is a ``Score`` (``model.Score``): ``(grade rank, points, came from a retake)``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from typing import Any
 from resultsday.grading.boundaries import BoundaryError, convert_mark
 from resultsday.grading.errors import GradeRequestError, NotConfiguredError
 from resultsday.grading.grades import GRADE_NAMES, RANK, Assessment
-from resultsday.grading.model import PointsSuite, Structure, Thresholds, UnitDef
+from resultsday.grading.model import PointsSuite, Score, Structure, Thresholds, UnitDef
 from resultsday.grading.outcome import NextGrade
 from resultsday.grading.request import Attempt
-
-Score = tuple[int, int, bool]
 
 
 @functools.cache
@@ -142,20 +140,71 @@ Scored = tuple[UnitDef, Score]
 
 @dataclass(slots=True)
 class Selection:
-    """The counted units, and what stops the combination from being complete."""
+    """The counted units, and what stops the combination from being complete.
+
+    ``counted_units`` also sums, as it counts the units, what the eligibility and points rules
+    read: ``points`` (= ``points_total``), ``glh_at_pass`` (= ``glh_at_pass``) and
+    ``below_minimum`` (= the number of units ``below_minimum_grades`` lists), so the engine
+    does not walk the units again; test_properties.py checks the sums against the rules.
+    """
 
     scores: list[Scored]  # the counted units that have an outcome, with it
     optional: list[Scored]  # the chosen optional units, with their outcomes
     candidates: list[Scored]  # every optional unit with an outcome (chosen or not)
     missing: list[UnitDef]  # units needed for a complete combination without an outcome
     unreported_optional_glh: int  # optional GLH still needed beyond the units named in missing
+    points: int = 0  # the sum of the counted units' points
+    glh_at_pass: int = 0  # the counted units' GLH at Pass (or N for external units) or above
+    below_minimum: int = 0  # how many counted units are below their minimum grade
+
+    @property
+    def complete(self) -> bool:
+        """Whether every unit of the combination has an outcome (see ``units_complete``)."""
+        return not self.missing and not self.unreported_optional_glh
 
     def counted_ids(self, structure: Structure) -> tuple[str, ...]:
         """Ids of the counted units: every mandatory unit, then the chosen optional units."""
         return structure.mandatory_ids + tuple([unit.id for unit, _ in self.optional])
 
 
-def counted_units(structure: Structure, scored: Mapping[str, Score], pending: Collection[str]) -> Selection:
+@dataclass(slots=True)
+class Partition:
+    """A structure's units with an outcome, split by status, with the mandatory units' sums.
+
+    ``partition`` builds it from the scores; ``engine.score_units`` builds the registered
+    structure's while it scores the units (its units in request order, not unit order).
+    ``counted_units`` consumes it (it extends ``mandatory``).
+    """
+
+    mandatory: list[Scored]  # the mandatory units with an outcome
+    candidates: list[Scored]  # the optional units with an outcome
+    sums: tuple[int, int, int]  # Selection's sums (points, GLH at Pass, below minimum) over mandatory
+
+
+def partition(structure: Structure, scored: Mapping[str, Score]) -> Partition:
+    """Split the units of ``structure`` that have a score into mandatory and optional ones."""
+    found: list[Scored] = []
+    points = at_pass = below = 0
+    get = scored.get
+    for unit in structure.mandatory:
+        score = get(unit.id)
+        if score is not None:
+            found.append((unit, score))
+            rank = score[0]
+            points += score[1]
+            at_pass += unit.glh_at_pass_by_rank[rank]  # glh if rank >= unit.pass_rank
+            below += unit.below_minimum_by_rank[rank]  # 1 if rank < unit.min_rank
+    optional = structure.optional_units.get
+    candidates = [(option, score) for uid, score in scored.items() if (option := optional(uid)) is not None]
+    return Partition(found, candidates, (points, at_pass, below))
+
+
+def counted_units(
+    structure: Structure,
+    scored: Mapping[str, Score],
+    pending: Collection[str],
+    split: Partition | None = None,
+) -> Selection:
     """The qualification is graded on the mandatory units plus the optional units with the highest grades
     that make up the size, subject to eligibility (S1 p.352; N2 p.86).
 
@@ -164,26 +213,21 @@ def counted_units(structure: Structure, scored: Mapping[str, Score], pending: Co
     their GLH make up the optional GLH the size needs. When optional units differ in size, the
     exact combination is found by a small dynamic programme that prefers, in order: meeting
     every minimum grade, the size's GLH-at-Pass minimum, more points, more GLH at Pass.
+    ``split`` is ``partition(structure, scored)`` when the caller already has it.
     """
-    scores: list[Scored] = []
+    if split is None:
+        split = partition(structure, scored)
+    scores = split.mandatory  # the mandatory units first (in unit order only from partition())
+    points, at_pass, below = split.sums
     missing: list[UnitDef] = []
-    for unit in structure.mandatory:
-        score = scored.get(unit.id)
-        if score is None:
-            missing.append(unit)
-        else:
-            scores.append((unit, score))
+    if len(scores) < len(structure.mandatory):
+        missing = [unit for unit in structure.mandatory if unit.id not in scored]
     need = structure.optional_glh
     chosen: list[Scored] = []
     candidates: list[Scored] = []
     short = 0
     if need:
-        units = structure.units
-        candidates = [
-            (option, score)
-            for uid, score in scored.items()
-            if (option := units.get(uid)) is not None and not option.mandatory
-        ]
+        candidates = split.candidates
         glh = structure.optional_unit_glh
         if structure.uniform_optional and glh is not None:
             wanted = need // glh
@@ -196,6 +240,10 @@ def counted_units(structure: Structure, scored: Mapping[str, Score], pending: Co
             chosen, short = _select_mixed(structure, candidates, scored)
         chosen.sort(key=_order)
         scores.extend(chosen)
+        for unit, (rank, unit_points, _) in chosen:
+            points += unit_points
+            at_pass += unit.glh_at_pass_by_rank[rank]  # glh if rank >= unit.pass_rank
+            below += unit.below_minimum_by_rank[rank]  # 1 if rank < unit.min_rank
     unreported = 0
     if short:
         # Optional units listed without a result are named when all of them are needed; when
@@ -212,6 +260,9 @@ def counted_units(structure: Structure, scored: Mapping[str, Score], pending: Co
         candidates=candidates,
         missing=missing,
         unreported_optional_glh=unreported,
+        points=points,
+        glh_at_pass=at_pass,
+        below_minimum=below,
     )
 
 
@@ -222,6 +273,11 @@ def _preference(item: Scored) -> tuple[int, bool, bool, tuple[int, int, str]]:
 
 def _order(item: Scored) -> tuple[int, int, str]:
     return item[0].order
+
+
+def _reported(item: Scored) -> tuple[bool, tuple[int, int, str]]:
+    # the order units are named in: the mandatory units, then the optional ones, by unit
+    return (not item[0].mandatory, item[0].order)
 
 
 def _select_mixed(
@@ -288,17 +344,22 @@ def minimum_unit_grades(selection: Selection) -> list[str]:
     counted unit by its assessment type and mandatory/optional status.
     """
     failures = []
-    for unit, (rank, _, _) in selection.scores:
-        if rank < unit.min_rank and unit.min_rule is not None:
-            status = "mandatory" if unit.mandatory else "optional"
-            failures.append(
-                failure(
-                    minimum_unit_grades,
-                    f"{unit.label()} ({status} {unit.assessment}) is {GRADE_NAMES[rank]}; "
-                    f"{unit.min_rule.describe()} [{unit.min_rule.source}]",
-                )
+    for unit, (rank, _, _) in sorted(below_minimum_grades(selection), key=_reported):
+        assert unit.min_rule is not None  # a unit with no rule has min_rank 0
+        status = "mandatory" if unit.mandatory else "optional"
+        failures.append(
+            failure(
+                minimum_unit_grades,
+                f"{unit.label()} ({status} {unit.assessment}) is {GRADE_NAMES[rank]}; "
+                f"{unit.min_rule.describe()} [{unit.min_rule.source}]",
             )
+        )
     return failures
+
+
+def below_minimum_grades(selection: Selection) -> list[Scored]:
+    """The counted units below the minimum grade that ``minimum_unit_grades`` sets for them."""
+    return [(unit, score) for unit, score in selection.scores if score[0] < unit.min_rank]
 
 
 def glh_at_pass(selection: Selection) -> int:
@@ -316,15 +377,21 @@ def minimum_glh_at_pass(structure: Structure, selection: Selection, at_pass: int
 
     No minimum is stated for the other sizes (UNKNOWN in the reference): none is applied.
     """
-    minimum = structure.size.min_glh_at_pass
-    if minimum is None or at_pass >= minimum:
+    if not glh_at_pass_short(structure, at_pass):
         return None
-    below = [unit.id for unit, score in selection.scores if score[0] < unit.pass_rank]
+    minimum = structure.size.min_glh_at_pass
+    below = [unit.id for unit, score in sorted(selection.scores, key=_reported) if score[0] < unit.pass_rank]
     return failure(
         minimum_glh_at_pass,
         f"{at_pass} GLH at Pass or above among the counted units, {minimum} needed for the "
         f"{structure.size.name}; below Pass: {_units(below)}",
     )
+
+
+def glh_at_pass_short(structure: Structure, at_pass: int) -> bool:
+    """Whether ``at_pass`` GLH fall short of the size's minimum (see ``minimum_glh_at_pass``)."""
+    minimum = structure.size.min_glh_at_pass
+    return minimum is not None and at_pass < minimum
 
 
 # --- points and grade ----------------------------------------------------------------------

@@ -194,3 +194,95 @@ def test_every_what_if_reaches_its_grade_and_grading_by_structure_agrees(
         outcome.points,
         outcome.eligible,
     )
+
+
+def _selection_facts(selection: rules.Selection) -> tuple[object, ...]:
+    # what the engine reads from a selection; the order of the units in ``scores`` is not read
+    # (messages name units in unit order, what-if sorts its findings)
+    def ids(scores: list[rules.Scored]) -> list[str]:
+        return sorted(unit.id for unit, _ in scores)
+
+    return (
+        sorted((unit.id, score) for unit, score in selection.scores),
+        [unit.id for unit, _ in selection.optional],  # in unit order
+        ids(selection.candidates),
+        [unit.id for unit in selection.missing],
+        selection.unreported_optional_glh,
+        selection.points,
+        selection.glh_at_pass,
+        selection.below_minimum,
+    )
+
+
+@SETTINGS
+@given(rich_learners())
+def test_selection_sums_are_the_rules(request: GradeRequest) -> None:
+    """counted_units sums points, GLH at Pass and units below minimum as it counts (fast path)."""
+    assert request.qualification is not None
+    registered = CATALOGUE.qualification(request.qualification).structure
+    assert registered is not None
+    scored, pending = engine.score_units(registered, request.units, inline=False)
+    for qualification in (
+        CATALOGUE.qualification(request.qualification),
+        *CATALOGUE.fallbacks_for(request.qualification),
+    ):
+        structure = qualification.structure
+        assert structure is not None
+        selection = rules.counted_units(structure, scored, pending)
+        assert selection.points == rules.points_total(selection)
+        assert selection.glh_at_pass == rules.glh_at_pass(selection)
+        assert selection.below_minimum == len(rules.below_minimum_grades(selection))
+        assert selection.complete == (rules.units_complete(selection) is None)
+
+
+@SETTINGS
+@given(rich_learners())
+def test_partition_while_scoring_is_the_partition(request: GradeRequest) -> None:
+    """score_and_partition's partition (request order) selects and grades as rules.partition does."""
+    assert request.qualification is not None
+    structure = CATALOGUE.qualification(request.qualification).structure
+    assert structure is not None
+    scored, pending, split = engine.score_and_partition(structure, request.units, inline=False)
+    reference = rules.partition(structure, scored)
+    assert split.sums == reference.sums
+    assert sorted(u.id for u, _ in split.mandatory) == sorted(u.id for u, _ in reference.mandatory)
+    assert sorted((u.id, s) for u, s in split.candidates) == sorted((u.id, s) for u, s in reference.candidates)
+    fast = rules.counted_units(structure, scored, pending, split)
+    assert _selection_facts(fast) == _selection_facts(rules.counted_units(structure, scored, pending))
+    thresholds = rules.threshold_table(structure.suite, structure.size.glh, structure.qn, ON)
+    _, _, split = engine.score_and_partition(structure, request.units, inline=False)
+    with_split = engine.evaluate(structure, scored, pending, thresholds, split=split)
+    without = engine.evaluate(structure, scored, pending, thresholds)
+    assert with_split.reasons == without.reasons
+    assert (with_split.points, with_split.index, with_split.eligible) == (
+        without.points,
+        without.index,
+        without.eligible,
+    )
+
+
+@SETTINGS
+@given(rich_learners())
+def test_trial_evaluation_decides_as_the_explained_one(request: GradeRequest) -> None:
+    """evaluate(explain=False), used for fallback sizes and what-if trials, builds no text only."""
+    assert request.qualification is not None
+    registered = CATALOGUE.qualification(request.qualification).structure
+    assert registered is not None
+    scored, pending = engine.score_units(registered, request.units, inline=False)
+    for qualification in (
+        CATALOGUE.qualification(request.qualification),
+        *CATALOGUE.fallbacks_for(request.qualification),
+    ):
+        structure = qualification.structure
+        assert structure is not None
+        thresholds = rules.threshold_table(structure.suite, structure.size.glh, structure.qn, ON)
+        full = engine.evaluate(structure, scored, pending, thresholds)
+        trial = engine.evaluate(structure, scored, pending, thresholds, explain=False)
+        assert trial.reasons == []
+        assert (trial.complete, trial.eligible, trial.points, trial.glh_at_pass, trial.index) == (
+            full.complete,
+            full.eligible,
+            full.points,
+            full.glh_at_pass,
+            full.index,
+        )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from resultsday.grading import GradeRequestError, grade, parse_request
+from resultsday.grading import GradeRequestError, grade, parse_request, request
 
 BASE: dict[str, Any] = {"qualification": "601/7155/8", "registered_on": "2023-09-01"}
 
@@ -142,3 +145,78 @@ def test_a_request_round_trips_through_its_wire_form() -> None:
 
 def test_numeric_unit_ids_are_accepted_as_text() -> None:
     assert parse_request({**BASE, "units": [{"id": 1, "grade": "P"}]}).units[0].id == "1"
+
+
+# --- the fast path (request._parse_plain) against the pydantic models -----------------------
+
+_ids = st.one_of(st.sampled_from(["1", "2", "3", "14", "x"]), st.integers(-2, 30), st.booleans(), st.none())
+_grades = st.one_of(st.sampled_from(["U", "N", "P", "M", "D", "Q", "p", ""]), st.none(), st.integers(0, 3))
+_values = st.one_of(st.integers(-1, 130), st.booleans(), st.none(), st.sampled_from(["1", "internal", "x"]))
+_attempts = st.fixed_dictionaries(
+    {},
+    optional={
+        "grade": _grades,
+        "points": _values,
+        "retake": _values,
+        "raw_mark": st.integers(0, 9),
+        "series": st.just("2024-06"),
+    },
+)
+_units = st.one_of(
+    st.fixed_dictionaries({"id": _ids}),
+    st.fixed_dictionaries({"id": _ids, "grade": _grades}),
+    st.fixed_dictionaries({"grade": _grades}),
+    st.fixed_dictionaries(
+        {"id": _ids},
+        optional={
+            "grade": _grades,
+            "points": _values,
+            "retake": _values,
+            "attempts": st.one_of(st.lists(_attempts, max_size=3), st.none(), st.just("P")),
+            "glh": _values,
+            "assessment": st.one_of(st.sampled_from(["internal", "external", "ext"]), _values),
+            "mandatory": _values,
+            "title": st.one_of(st.just("A title"), _values),
+            "grde": _grades,
+        },
+    ),
+    st.sampled_from([[], "1", None]),
+)
+_dates = st.one_of(
+    st.sampled_from(["2023-09-01", "2019-11-01", "2023-02-30", "2023-9-01", "20230901", "next year", ""]),
+    st.none(),
+    st.integers(0, 3),
+)
+_requests = st.one_of(
+    st.fixed_dictionaries(
+        {"qualification": st.sampled_from(["601/7155/8", "601/7160/1"]), "units": st.lists(_units, max_size=4)},
+        optional={"registered_on": _dates, "suite": st.just("btec-nationals-2016"), "size_glh": st.just(180)},
+    ),
+    st.fixed_dictionaries(
+        {"suite": st.sampled_from(["btec-nationals-2016", ""]), "units": st.lists(_units, max_size=4)},
+        optional={"size_glh": _values, "registered_on": _dates, "qualification": st.sampled_from(["", None])},
+    ),
+    st.fixed_dictionaries(
+        {"units": st.one_of(st.lists(_units, max_size=2), st.just("1"))},
+        optional={"qualification": st.one_of(st.integers(0, 2), st.none()), "registered_on": _dates},
+    ),
+)
+
+
+def _parsed(parse: Any, data: Any) -> object:
+    try:
+        return parse(data)
+    except GradeRequestError as exc:
+        return ("error", exc.path, exc.message)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_requests)
+def test_the_fast_path_parses_as_pydantic_does(data: dict[str, Any]) -> None:
+    expected = _parsed(request._parse_validated, data)
+    assert _parsed(parse_request, data) == expected
+    text = json.dumps(data)
+    assert _parsed(parse_request, text) == _parsed(request._parse_validated, text)
+    assert _parsed(parse_request, text.encode()) == _parsed(request._parse_validated, text.encode())
+    if not isinstance(expected, tuple):
+        assert expected == parse_request(data)
