@@ -213,3 +213,40 @@ def test_the_upload_page_shows_the_counts_and_a_second_upload_as_unchanged(clien
     assert '<dd class="govuk-summary-list__value" id="registrations-created">0</dd>' in page
     assert "Already registered, unchanged" in page
     assert '<dd class="govuk-summary-list__value" id="unchanged">2</dd>' in page
+
+
+def _post_page(client, world, data: bytes, filename: str = "r.csv"):  # type: ignore[no-untyped-def]
+    url = f"/centres/{world.centre_a.number}/registrations/upload/"
+    return client.post(url, {"file": SimpleUploadedFile(filename, data, "text/csv")})
+
+
+def test_a_file_in_the_wrong_encoding_is_refused_through_the_page(client, world) -> None:
+    client.force_login(world.exams_officer_a)
+    data = _csv([_row(world, surname="Müller")]).decode().encode("cp1252")
+    before = _counts()
+    page = _post_page(client, world, data).content.decode()
+    assert "UTF-8" in page and "Nothing has been registered" in page
+    assert _counts() == before
+
+
+def test_a_50_mb_file_is_refused_through_the_page_and_nothing_is_applied(client, world) -> None:
+    client.force_login(world.exams_officer_a)
+    good = _csv([_row(world, 900)])
+    data = good + b"#" * (50 * 1024 * 1024)
+    before = _counts()
+    response = _post_page(client, world, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "too large" in page.lower() or "MB" in page
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_a_cell_that_could_run_as_a_formula_is_refused_through_the_page(
+    client, world, start: str
+) -> None:
+    client.force_login(world.exams_officer_a)
+    before = _counts()
+    page = _post_page(client, world, _csv([_row(world, surname=f"{start}cmd|calc")])).content.decode()
+    assert "Nothing has been registered" in page and "formula" in page.lower()
+    assert _counts() == before
