@@ -31,6 +31,7 @@ from resultsday.awarding.models import (
 from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import KeyDate, QualificationUnit, Series
 from resultsday.centres.models import StandardsVerification
+from resultsday.core.db import rows_insert
 from resultsday.grading import Catalogue, default_catalogue
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Registration
@@ -259,7 +260,7 @@ def _award_batch(
         for r in QualificationResult.objects.filter(registration_id__in=[b.pk for b in batch])
     }
     counts: Counter[str] = Counter()
-    changed_ids = []
+    changes: list[tuple[Registration, QualificationResult | None, Decision]] = []
     previews: list[PreviewChange] = []
     for registration in batch:
         decision = registration_decide(facts=facts[registration.pk], catalogue=catalogue)
@@ -279,17 +280,64 @@ def _award_batch(
                     direction=direction, reason=decision.reason,
                 ))
             continue
-        if result_record(registration_id=registration.pk, decision=decision,
-                         current=current.get(registration.pk), run=run):
-            counts["versions_written"] += 1
-            if registration.ucas_applicant:
-                changed_ids.append(registration.pk)
-    if changed_ids:
-        QualificationResult.objects.filter(registration_id__in=changed_ids).update(
-            ucas_changed=True)
+        if old is not None and decision.same_as(old.status, old.grade, old.points, old.reason):
+            continue
+        changes.append((registration, old, decision))
+    if changes:
+        counts["versions_written"] += results_record_many(changes=changes, run=run)
     if previews:
         PreviewChange.objects.bulk_create(previews, ignore_conflicts=True)
     return counts
+
+
+def results_record_many(
+    *,
+    changes: list[tuple[Registration, QualificationResult | None, Decision]],
+    run: AwardingRun | None,
+) -> int:
+    """Write many changed results at once: new and updated results, and one version each.
+
+    The set-based form of `result_record`, for awarding runs: a few statements per batch
+    instead of two per registration. UCAS applicants' changed results are flagged for the feed.
+    """
+    now = timezone.now()
+    new: list[QualificationResult] = []
+    updated: list[QualificationResult] = []
+    pending_versions: list[tuple[QualificationResult, str, Decision]] = []
+    for registration, old, decision in changes:
+        if old is None:
+            result = QualificationResult(
+                registration_id=registration.pk, status=decision.status, grade=decision.grade,
+                points=decision.points, reason=decision.reason, version=1,
+                ucas_changed=registration.ucas_applicant,
+            )
+            new.append(result)
+            pending_versions.append((result, "", decision))
+        else:
+            previous_grade = old.grade
+            old.version += 1
+            old.status, old.grade, old.points, old.reason = (
+                decision.status, decision.grade, decision.points, decision.reason)
+            old.ucas_changed = old.ucas_changed or registration.ucas_applicant
+            old.updated_at = now  # bulk_update does not apply auto_now
+            updated.append(old)
+            pending_versions.append((old, previous_grade, decision))
+    rows_insert(rows=new)
+    QualificationResult.objects.bulk_update(
+        updated, ["version", "status", "grade", "points", "reason", "ucas_changed", "updated_at"],
+        batch_size=2000,
+    )
+    rows_insert(
+        rows=[
+            QualificationResultVersion(
+                result=result, version=result.version, status=decision.status,
+                grade=decision.grade, points=decision.points, previous_grade=previous_grade,
+                reason=decision.reason, explanation=decision.explanation, run=run,
+            )
+            for result, previous_grade, decision in pending_versions
+        ],
+    )
+    return len(pending_versions)
 
 
 GRADED = (ResultStatus.ISSUED, ResultStatus.FALLBACK, ResultStatus.UNCLASSIFIED)
