@@ -40,7 +40,6 @@ def rd(env: dict[str, str], *args: str) -> str:
 
 def build(n: int, seed: int) -> None:
     """Runs inside the Django process: base rows with the ORM, bulk rows with COPY."""
-    import datetime as dt
 
     import django
 

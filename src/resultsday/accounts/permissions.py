@@ -29,6 +29,7 @@ class Permission(StrEnum):
     AO_AUDIT_READ = "ao:audit:read"
     AO_VERIFICATION_WRITE = "ao:verification:write"
     AO_AWARDING_RUN = "ao:awarding:run"
+    AO_BOUNDARIES_WRITE = "ao:boundaries:write"
     AO_TRACKING_READ = "ao:tracking:read"
     REGULATOR_VIEW = "regulator:view"
     LEARNER_OWN_RESULTS_READ = "learner:own-results:read"
@@ -73,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AO_CATALOGUE_READ,
             Permission.AO_CENTRES_READ,
             Permission.AO_AWARDING_RUN,
+            Permission.AO_BOUNDARIES_WRITE,
             Permission.AO_VERIFICATION_WRITE,
             Permission.AO_TRACKING_READ,
             Permission.GRADE_CALCULATOR_USE,
@@ -85,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AO_CENTRES_READ,
             Permission.AO_AUDIT_READ,
             Permission.AO_AWARDING_RUN,
+            Permission.AO_BOUNDARIES_WRITE,
             Permission.AO_VERIFICATION_WRITE,
             Permission.AO_TRACKING_READ,
             Permission.GRADE_CALCULATOR_USE,

@@ -22,3 +22,12 @@ class ResultSource(models.TextChoices):
 INTERNAL_GRADES: tuple[UnitGrade, ...] = (UnitGrade.U, UnitGrade.P, UnitGrade.M, UnitGrade.D)
 RETAKE_CAP = UnitGrade.P
 RETAKE_CAPPED_GRADES: frozenset[str] = frozenset({UnitGrade.M, UnitGrade.D})
+
+
+class BoundaryStatus(models.TextChoices):
+    """A version of one assessment's grade boundaries. Only a draft can change; approving a
+    draft supersedes the approved version it replaces, which stays as it was, for the record."""
+
+    DRAFT = "draft", "Draft"
+    APPROVED = "approved", "Approved"
+    SUPERSEDED = "superseded", "Superseded"

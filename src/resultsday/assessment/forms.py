@@ -108,3 +108,52 @@ class UploadForm(GovukForm):
         label="Upload a file", help_text="A CSV UTF-8 or Excel (.xlsx) file, up to 10 MB",
         error_messages={"required": "Select a file", "empty": "The selected file is empty"},
     )
+
+
+def _mark_field(label: str, name: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, min_value=0,
+        error_messages={
+            "required": f"Enter the {name}",
+            "invalid": f"Enter the {name} as a whole number",
+            "min_value": f"The {name} must be 0 or more",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
+    )
+
+
+class GradeBoundaryForm(GovukForm):
+    """Draft boundaries: the maximum mark and the minimum raw mark of each grade."""
+
+    max_mark = _mark_field("Maximum mark", "maximum mark")
+    n_boundary = _mark_field("Near Pass (N): lowest mark", "Near Pass boundary")
+    p_boundary = _mark_field("Pass (P): lowest mark", "Pass boundary")
+    m_boundary = _mark_field("Merit (M): lowest mark", "Merit boundary")
+    d_boundary = _mark_field("Distinction (D): lowest mark", "Distinction boundary")
+    reason = forms.CharField(
+        label="Why are you changing the boundaries? (optional)", required=False,
+        max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def add_service_errors(self, error: UnitGradeError) -> None:
+        for problem in error.problems:
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
+
+class BoundaryApproveForm(GovukForm):
+    reason = forms.CharField(
+        label="Note for the record (optional)", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SeriesChoiceForm(GovukForm):
+    """Which series to show (a GET form)."""
+
+    series = forms.ChoiceField(label="Series", error_messages={
+        "required": "Select a series", "invalid_choice": "Select a series",
+    })
+
+    def __init__(self, *args: Any, series: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = series  # type: ignore[attr-defined]

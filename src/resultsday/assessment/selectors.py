@@ -1,17 +1,19 @@
-"""Reads of internal unit grades for pages and the API. Callers pass already-scoped querysets."""
+"""Reads of unit results and grade boundaries for pages and the API. Callers pass already-scoped
+querysets or objects."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from resultsday.assessment.models import UnitResult
+from resultsday.assessment.choices import BoundaryStatus
+from resultsday.assessment.models import GradeBoundary, UnitResult
 from resultsday.catalogue.choices import Assessment
-from resultsday.catalogue.models import Qualification, Unit
-from resultsday.learners.choices import RegistrationStatus
-from resultsday.learners.models import Registration
+from resultsday.catalogue.models import AwardingOrganisation, Qualification, Series, Unit
+from resultsday.learners.choices import EntryStatus, RegistrationStatus
+from resultsday.learners.models import Entry, Registration
 
 
 def unit_number_key(unit: Unit) -> tuple[int, str]:
@@ -109,3 +111,91 @@ def centre_internal_grades(
         "registration__learner", "registration__qualification", "unit"
     ).order_by("registration__learner__candidate_number", "registration_id", "unit__code",
                "attempt")
+
+
+# ---- grade boundaries ------------------------------------------------------------------------
+
+
+def external_unit_of_ao(*, awarding_organisation: AwardingOrganisation, unit_id: int) -> Unit | None:
+    """The external unit with this id if it is in one of the AO's qualifications."""
+    return (
+        Unit.objects.filter(
+            pk=unit_id, assessment=Assessment.EXTERNAL,
+            placements__qualification__awarding_organisation=awarding_organisation,
+        ).select_related("suite").distinct().first()
+    )
+
+
+def boundary_versions(*, unit: Unit, series: Series) -> list[GradeBoundary]:
+    """Every version of an assessment's boundaries, newest first."""
+    return list(
+        GradeBoundary.objects.filter(unit=unit, series=series)
+        .select_related("created_by", "approved_by").order_by("-version")
+    )
+
+
+def approved_boundary(*, unit: Unit, series: Series) -> GradeBoundary | None:
+    return GradeBoundary.objects.filter(
+        unit=unit, series=series, status=BoundaryStatus.APPROVED
+    ).first()
+
+
+def marks_count(*, unit: Unit, series: Series) -> int:
+    return UnitResult.objects.filter(unit=unit, series=series, raw_mark__isnull=False).count()
+
+
+@dataclass(frozen=True)
+class BoundaryRow:
+    """One external assessment of a series: its entries, marks and boundary versions."""
+
+    unit: Unit
+    entries: int
+    marks: int
+    approved: GradeBoundary | None
+    draft: GradeBoundary | None
+
+    @property
+    def status_label(self) -> str:
+        if self.approved is None:
+            return "Draft" if self.draft else "Not entered"
+        return "Approved, new draft" if self.draft else "Approved"
+
+    @property
+    def tag_colour(self) -> str:
+        if self.approved is None:
+            return "yellow" if self.draft else "grey"
+        return "blue" if self.draft else "green"
+
+
+def series_boundaries(
+    *, awarding_organisation: AwardingOrganisation, series: Series
+) -> list[BoundaryRow]:
+    """Every external unit of the AO's qualifications with entries in the series, with the
+    status of its boundaries, in four queries."""
+    entries = dict(
+        Entry.objects.filter(
+            series=series, status=EntryStatus.ENTERED, unit__assessment=Assessment.EXTERNAL,
+            registration__qualification__awarding_organisation=awarding_organisation,
+        ).values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n")
+    )
+    marks = dict(
+        UnitResult.objects.filter(series=series, unit_id__in=entries, raw_mark__isnull=False)
+        .values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n")
+    )
+    approved: dict[int, GradeBoundary] = {}
+    drafts: dict[int, GradeBoundary] = {}
+    for boundary in GradeBoundary.objects.filter(
+        series=series, unit_id__in=entries,
+        status__in=[BoundaryStatus.APPROVED, BoundaryStatus.DRAFT],
+    ):
+        (approved if boundary.status == BoundaryStatus.APPROVED else drafts)[
+            boundary.unit_id
+        ] = boundary
+    units = sorted(
+        Unit.objects.filter(pk__in=entries).select_related("suite"),
+        key=lambda u: (u.suite.name, unit_number_key(u), u.code),
+    )
+    return [
+        BoundaryRow(u, entries[u.pk], marks.get(u.pk, 0), approved.get(u.pk), drafts.get(u.pk))
+        for u in units
+    ]

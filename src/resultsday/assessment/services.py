@@ -14,32 +14,40 @@ attempt; anything else corrects the current attempt, with before and after in th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from resultsday.accounts.choices import AuditAction
-from resultsday.accounts.services import audit_event, audit_record_many, rows_insert
+from resultsday.accounts.services import audit_event, audit_record, audit_record_many, rows_insert
 from resultsday.assessment.choices import (
     INTERNAL_GRADES,
     RETAKE_CAPPED_GRADES,
+    BoundaryStatus,
     ResultSource,
     UnitGrade,
 )
-from resultsday.assessment.models import UnitResult
-from resultsday.catalogue.models import Qualification, QualificationUnit, Unit
+from resultsday.assessment.models import GradeBoundary, UnitResult
+from resultsday.catalogue.models import Qualification, QualificationUnit, Series, Unit
+from resultsday.centres.models import Centre
 from resultsday.formats.columns import Column
 from resultsday.formats.tabular import ImportProblem, read_table
-from resultsday.identifiers import check_candidate_number, check_qualification_number
-from resultsday.learners.choices import RegistrationStatus
+from resultsday.grading import Boundaries, BoundaryError, MarkResult, default_catalogue, mark_to_result
+from resultsday.identifiers import (
+    check_candidate_number,
+    check_centre_number,
+    check_qualification_number,
+)
+from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Learner, Registration
 
 if TYPE_CHECKING:
     from resultsday.accounts.models import AuditEvent, User
-    from resultsday.centres.models import Centre
 
 
 @dataclass(frozen=True)
@@ -647,3 +655,608 @@ def unit_grade_upload(
         outcome.unchanged = applied.unchanged
         outcome.changed_after_claim = applied.changed_after_claim
     return outcome
+
+
+# ---- grade boundaries of external assessments ----------------------------------------------
+#
+# An AO officer enters, per external unit and series, the maximum mark and the minimum raw mark
+# of each grade, as a draft; approving it locks it. A correction is a new draft (the next
+# version), and approving that supersedes the approved version and re-converts the marks
+# already stored for the unit and series: this is how a regrade with new boundaries starts.
+# The rule for valid boundaries is `grading.Boundaries`'; the conversion of a raw mark to a
+# grade and points is `grading.mark_to_result`, with the unit's suite's points and sliding
+# scale. Neither is restated here.
+
+
+class GradeBoundaryError(UnitGradeError):
+    """Boundaries, their approval or a batch of marks cannot be accepted; `problems` says why."""
+
+
+# The boundary fields lowest grade first, with the grade names the messages use.
+_BOUNDARY_GRADES = (
+    ("n_boundary", "Near Pass"), ("p_boundary", "Pass"), ("m_boundary", "Merit"),
+    ("d_boundary", "Distinction"),
+)
+
+
+def grade_boundary_problems(
+    *, max_mark: int, n_boundary: int, p_boundary: int, m_boundary: int, d_boundary: int
+) -> list[GradeProblem]:
+    """Why these boundaries cannot be used, each problem on the field to correct.
+
+    Whether they can is decided by `grading.Boundaries` alone; this only finds the field that
+    breaks its rule, to say so in words.
+    """
+    try:
+        Boundaries(max=max_mark, N=n_boundary, P=p_boundary, M=m_boundary, D=d_boundary)
+    except BoundaryError as exc:
+        rule = str(exc)
+    else:
+        return []
+    values = {"n_boundary": n_boundary, "p_boundary": p_boundary, "m_boundary": m_boundary,
+              "d_boundary": d_boundary}
+    problems = []
+    below, below_text = 0, "0"
+    for name, label in _BOUNDARY_GRADES:
+        if values[name] <= below:
+            problems.append(GradeProblem(
+                name, f"The {label} boundary must be more than {below_text}"
+            ))
+        below, below_text = values[name], f"the {label} boundary ({values[name]})"
+    if d_boundary > max_mark:
+        problems.append(GradeProblem(
+            "d_boundary", f"The Distinction boundary must not be more than the maximum mark "
+            f"({max_mark})",
+        ))
+    return problems or [GradeProblem(None, f"Enter boundaries that increase: {rule}")]
+
+
+def _boundary_snapshot(boundary: GradeBoundary) -> dict[str, Any]:
+    return {"version": boundary.version, "status": boundary.status, **boundary.as_dict()}
+
+
+def _boundary_text(boundary: GradeBoundary) -> str:
+    values = boundary.as_dict()
+    return ", ".join(f"{name} {values[name]}" for name in ("max", "N", "P", "M", "D"))
+
+
+@transaction.atomic
+def grade_boundary_save(
+    *, actor: User | None, unit: Unit, series: Series, max_mark: int, n_boundary: int,
+    p_boundary: int, m_boundary: int, d_boundary: int, reason: str = "",
+) -> GradeBoundary:
+    """Enter or change the draft grade boundaries of an external unit in a series.
+
+    An approved version is never changed: the draft is the next version, and replaces the
+    approved one when it is approved. Saving the values the draft already has records nothing.
+    """
+    values = {"max_mark": max_mark, "n_boundary": n_boundary, "p_boundary": p_boundary,
+              "m_boundary": m_boundary, "d_boundary": d_boundary}
+    if not unit.is_external:
+        raise GradeBoundaryError.one(
+            None, f"{unit} is internally assessed: only external units have grade boundaries"
+        )
+    problems = grade_boundary_problems(**values)
+    if problems:
+        raise GradeBoundaryError(problems)
+    versions = list(GradeBoundary.objects.select_for_update().filter(unit=unit, series=series))
+    draft = next((b for b in versions if b.is_draft), None)
+    before = None
+    if draft is None:
+        draft = GradeBoundary(
+            unit=unit, series=series, version=max((b.version for b in versions), default=0) + 1,
+            created_by=actor if actor is not None and actor.pk else None, **values,
+        )
+        try:
+            with transaction.atomic():
+                draft.save(force_insert=True)
+        except IntegrityError as exc:  # another officer started a draft a moment ago
+            raise GradeBoundaryError.one(
+                None, f"The boundaries for {unit} in {series} were changed by someone else a "
+                "moment ago: check them and try again",
+            ) from exc
+    else:
+        if all(getattr(draft, name) == value for name, value in values.items()):
+            return draft
+        before = _boundary_snapshot(draft)
+        for name, value in values.items():
+            setattr(draft, name, value)
+        draft.save(update_fields=[*values, "updated_at"])
+    audit_record(
+        actor=actor, action=AuditAction.GRADE_BOUNDARY_SAVED,
+        summary=f"{unit} in {series}: draft boundaries version {draft.version} "
+        f"{'entered' if before is None else 'changed'} ({_boundary_text(draft)})",
+        obj=draft, awarding_organisation=series.awarding_organisation,
+        before=before, after=_boundary_snapshot(draft), reason=reason.strip(),
+    )
+    return draft
+
+
+MarkConverter = Callable[[int], MarkResult]
+
+
+def _mark_converter(*, unit: Unit, boundary: GradeBoundary) -> MarkConverter:
+    """Raw mark -> unit grade and points, by the grading engine with the unit suite's points
+    table and sliding scale. Raises GradeBoundaryError when the suite has no such table."""
+    try:
+        suite = default_catalogue().points_suite(unit.suite.code)
+        suite.external_points(unit.glh or 0)
+    except KeyError as exc:
+        raise GradeBoundaryError.one(
+            None, f"Marks for {unit} cannot be converted to points: {exc.args[0]}",
+        ) from exc
+    boundaries, glh = boundary.boundaries(), unit.glh or 0
+    return lambda raw_mark: mark_to_result(raw_mark, boundaries, glh, suite=suite)
+
+
+def _mark_snapshot(result: UnitResult, boundary: GradeBoundary | None) -> dict[str, Any]:
+    return {
+        "attempt": result.attempt, "raw_mark": result.raw_mark, "grade": result.grade,
+        "points": result.points,
+        "boundary_version": boundary.version if boundary is not None else None,
+    }
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    boundary: GradeBoundary
+    replaced: GradeBoundary | None
+    marks: int  # marks already stored for the unit and series, all re-converted
+    changed: int  # of which the grade or the points changed
+
+
+@transaction.atomic
+def grade_boundary_approve(
+    *, actor: User | None, boundary: GradeBoundary, reason: str = ""
+) -> ApprovalOutcome:
+    """Approve draft boundaries: they replace the approved version, if there is one, and every
+    mark already stored for the unit and series is converted again with them.
+
+    Each result whose grade or points change is audited with before and after; the next
+    awarding run picks the changes up.
+    """
+    versions = {
+        b.pk: b for b in GradeBoundary.objects.select_for_update()
+        .filter(unit_id=boundary.unit_id, series_id=boundary.series_id)
+        .select_related("unit__suite", "series__awarding_organisation")
+    }
+    draft = versions.get(boundary.pk)
+    if draft is None or not draft.is_draft:
+        raise GradeBoundaryError.one(
+            None, f"Version {boundary.version} of these boundaries is "
+            f"{boundary.get_status_display().lower()}, so it cannot be approved: enter new "
+            "draft boundaries to change them",
+        )
+    unit, series = draft.unit, draft.series
+    problems = grade_boundary_problems(**{
+        name: getattr(draft, name) for name in ("max_mark", *dict(_BOUNDARY_GRADES))
+    })
+    if problems:
+        raise GradeBoundaryError(problems)
+    convert = _mark_converter(unit=unit, boundary=draft)
+    stored = list(
+        UnitResult.objects.select_for_update()
+        .filter(unit=unit, series=series, raw_mark__isnull=False)
+        .select_related("registration__learner", "registration__centre", "boundary")
+        .order_by("pk")
+    )
+    over = sum(1 for r in stored if (r.raw_mark or 0) > draft.max_mark)
+    if over:
+        raise GradeBoundaryError.one(
+            "max_mark", f"{over} mark{'s' if over != 1 else ''} already imported for {unit} in "
+            f"{series} {'are' if over != 1 else 'is'} more than the maximum mark "
+            f"({draft.max_mark}): check the maximum mark",
+        )
+    replaced = next((b for b in versions.values() if b.status == BoundaryStatus.APPROVED), None)
+    if replaced is not None:
+        # First, so that there is never more than one approved version.
+        replaced.status = BoundaryStatus.SUPERSEDED
+        replaced.save(update_fields=["status", "updated_at"])
+    before = _boundary_snapshot(draft)
+    draft.status = BoundaryStatus.APPROVED
+    draft.approved_at = timezone.now()
+    draft.approved_by = actor if actor is not None and actor.pk else None
+    draft.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    changed = _marks_reconvert(
+        actor=actor, boundary=draft, convert=convert, results=stored, reason=reason.strip()
+    )
+    summary = (
+        f"{unit} in {series}: boundaries version {draft.version} approved "
+        f"({_boundary_text(draft)})"
+    )
+    if replaced is not None:
+        summary += f", replacing version {replaced.version}"
+    audit_record(
+        actor=actor, action=AuditAction.GRADE_BOUNDARY_APPROVED,
+        summary=f"{summary}; {len(stored)} marks re-converted, {changed} changed",
+        obj=draft, awarding_organisation=series.awarding_organisation,
+        before={**before, "replaces": _boundary_snapshot(replaced) if replaced else None},
+        after={**_boundary_snapshot(draft), "marks": len(stored), "changed": changed},
+        reason=reason.strip(),
+    )
+    return ApprovalOutcome(boundary=draft, replaced=replaced, marks=len(stored), changed=changed)
+
+
+def _marks_reconvert(
+    *, actor: User | None, boundary: GradeBoundary, convert: MarkConverter,
+    results: Sequence[UnitResult], reason: str,
+) -> int:
+    """Convert stored marks again with newly approved boundaries; audit each that changes."""
+    unit, series = boundary.unit, boundary.series
+    changed: list[tuple[UnitResult, dict[str, Any]]] = []
+    for result in results:
+        converted = convert(result.raw_mark or 0)
+        before = _mark_snapshot(result, result.boundary)
+        result.boundary = boundary
+        if (result.grade, result.points) != (converted.grade.value, converted.points):
+            result.grade, result.points = converted.grade.value, converted.points
+            changed.append((result, before))
+    # The caller holds these rows locked: the same set, in one statement.
+    UnitResult.objects.filter(unit=unit, series=series, raw_mark__isnull=False).update(
+        boundary=boundary
+    )
+    UnitResult.objects.bulk_update([r for r, _ in changed], ["grade", "points"], batch_size=1000)
+    why = f"Re-converted with grade boundaries version {boundary.version} for {series}"
+    audit_record_many(events=[
+        audit_event(
+            actor=actor, action=AuditAction.UNIT_RESULT_CHANGED,
+            summary=f"{result.registration.learner}: {unit} in {series} regraded from "
+            f"{before['grade']} ({before['points']} points) to {result.grade} "
+            f"({result.points} points) with boundaries version {boundary.version}",
+            obj=result, centre=result.registration.centre,
+            awarding_organisation=series.awarding_organisation,
+            before=before, after=_mark_snapshot(result, boundary),
+            reason=f"{why}: {reason}" if reason else why,
+        )
+        for result, before in changed
+    ])
+    return len(changed)
+
+
+# ---- raw marks of an external assessment (one unit in one series) ---------------------------
+
+MARK_COLUMNS: tuple[Column, ...] = (
+    Column("centre_number", True, "The 5-digit number of the learner's centre", "10001"),
+    Column("candidate_number", True, "The learner's 4-digit candidate number at the centre, "
+           "with any leading zeros", "0042"),
+    Column("uln", False, "The learner's 10-digit Unique Learner Number, to check the candidate "
+           "number. Leave blank if you do not want the check", "1000000019"),
+    Column("qualification_qn", True, "The Ofqual qualification number (QN) the learner is "
+           "registered on", "601/7157/7"),
+    Column("raw_mark", True, "The raw mark: a whole number from 0 to the assessment's maximum "
+           "mark", "44"),
+)
+
+
+@dataclass(frozen=True)
+class MarkRow:
+    """One learner's raw mark as a file or the API gives it."""
+
+    centre_number: str
+    candidate_number: str
+    qualification_qn: str
+    raw_mark: str
+    uln: str = ""
+
+
+@dataclass(frozen=True)
+class _Mark:
+    registration: Registration
+    raw_mark: int
+
+
+@dataclass
+class MarksOutcome:
+    """Problems, each with the index of its row (None: the whole batch), or what was saved."""
+
+    problems: list[tuple[int | None, GradeProblem]] = field(default_factory=list)
+    recorded: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def applied(self) -> bool:
+        return not self.problems
+
+
+_RAW_MARK = re.compile(r"[0-9]+")
+
+
+class _MarkReader:
+    """Finds, for rows naming a centre, a candidate and a QN, the registration entered for the
+    unit in the series, with a few queries however many rows there are."""
+
+    def __init__(self, *, unit: Unit, series: Series) -> None:
+        self.unit, self.series = unit, series
+        self.ao = series.awarding_organisation
+        self.entered: dict[tuple[str, str, str], Registration] = {}
+        registrations = (
+            Registration.objects.filter(
+                entries__unit=unit, entries__series=series,
+                entries__status=EntryStatus.ENTERED,
+                qualification__awarding_organisation=self.ao,
+                status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.CERTIFICATED],
+            ).select_related("learner", "centre", "qualification")
+        )
+        for r in registrations:
+            self.entered[r.centre.number, r.learner.candidate_number, r.qualification.qn] = r
+
+    def explain(self, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], GradeProblem]:
+        """Why each of these rows has no entry: no such centre, candidate or registration."""
+        centres = {k[0] for k in keys}
+        known_centres = set(
+            Centre.objects.filter(number__in=centres, awarding_organisations=self.ao)
+            .values_list("number", flat=True)
+        )
+        learners = {
+            (x.centre.number, x.candidate_number): x
+            for x in Learner.objects.filter(
+                centre__number__in=known_centres, candidate_number__in={k[1] for k in keys}
+            ).select_related("centre")
+        }
+        registered = set(
+            Registration.objects.filter(
+                learner__in=list(learners.values()), qualification__qn__in={k[2] for k in keys}
+            ).values_list("learner_id", "qualification__qn")
+        )
+        reasons = {}
+        for key in keys:
+            centre, candidate, qn = key
+            learner = learners.get((centre, candidate))
+            if centre not in known_centres:
+                reasons[key] = GradeProblem(
+                    "centre_number", f"there is no centre {centre} approved by {self.ao}: check "
+                    "the centre number",
+                )
+            elif learner is None:
+                reasons[key] = GradeProblem(
+                    "candidate_number", f"there is no candidate {candidate} at centre {centre}: "
+                    "check the candidate number",
+                )
+            elif (learner.pk, qn) not in registered:
+                reasons[key] = GradeProblem(
+                    "qualification_qn", f"{learner.full_name} (candidate {candidate} at centre "
+                    f"{centre}) has no registration on {qn}: check the QN",
+                )
+            else:
+                reasons[key] = GradeProblem(
+                    "qualification_qn", f"{learner.full_name} (candidate {candidate} at centre "
+                    f"{centre}) on {qn} has no entry for {self.unit} in {self.series}: only "
+                    "entered learners can have a mark",
+                )
+        return reasons
+
+
+def _marks_read(
+    *, unit: Unit, series: Series, boundary: GradeBoundary, rows: Sequence[MarkRow],
+    labels: Sequence[str],
+) -> tuple[list[_Mark], list[tuple[int, GradeProblem]]]:
+    """The marks rows give, and every problem with them, each with the index of its row."""
+    reader = _MarkReader(unit=unit, series=series)
+    problems: list[tuple[int, GradeProblem]] = []
+    found: dict[int, Registration] = {}
+    missing: dict[int, tuple[str, str, str]] = {}
+    marks: dict[int, int] = {}
+    for index, row in enumerate(rows):
+        checks = [
+            ("centre_number", check_centre_number(row.centre_number)),
+            ("candidate_number", check_candidate_number(row.candidate_number)),
+            ("qualification_qn", check_qualification_number(row.qualification_qn)),
+        ]
+        bad = [(name, check) for name, check in checks if not check.ok]
+        problems += [(index, GradeProblem(name, check.message or "")) for name, check in bad]
+        text = row.raw_mark.strip()
+        if not _RAW_MARK.fullmatch(text):
+            problems.append((index, GradeProblem(
+                "raw_mark", f"Enter the raw mark as a whole number from 0 to {boundary.max_mark}"
+            )))
+        elif int(text) > boundary.max_mark:
+            problems.append((index, GradeProblem(
+                "raw_mark", f"The raw mark must be from 0 to {boundary.max_mark}, the maximum "
+                f"mark for {unit} in {series}",
+            )))
+        else:
+            marks[index] = int(text)
+        if bad:
+            continue
+        key = (checks[0][1].value, checks[1][1].value, checks[2][1].value)
+        registration = reader.entered.get(key)
+        if registration is None:
+            missing[index] = key
+        elif row.uln.strip() and row.uln.strip() != registration.learner.uln:
+            problems.append((index, GradeProblem(
+                "uln", f"candidate {key[1]} at centre {key[0]} is "
+                f"{registration.learner.full_name}, whose ULN is different: check the candidate "
+                "number and the ULN",
+            )))
+        else:
+            found[index] = registration
+    reasons = reader.explain(set(missing.values())) if missing else {}
+    problems += [(index, reasons[key]) for index, key in missing.items()]
+    seen: dict[int, int] = {}
+    for index, registration in found.items():
+        if registration.pk in seen:
+            problems.append((index, GradeProblem(
+                "candidate_number", f"this repeats {labels[seen[registration.pk]]}: remove one "
+                "of them",
+            )))
+        seen.setdefault(registration.pk, index)
+    problems.sort(key=lambda item: item[0])
+    if problems:
+        return [], problems
+    return [_Mark(found[i], marks[i]) for i in range(len(rows))], []
+
+
+def _marks_apply(
+    *, actor: User | None, unit: Unit, series: Series, boundary: GradeBoundary,
+    marks: Sequence[_Mark], reason: str,
+) -> MarksOutcome:
+    """Write checked marks: a mark for a new sitting is a new attempt; a different mark for the
+    sitting the unit already has a result for (same series) corrects that attempt."""
+    convert = _mark_converter(unit=unit, boundary=boundary)
+    reporter = actor if actor is not None and actor.pk else None
+    attempts: dict[int, list[UnitResult]] = {}
+    for ids in _chunks(sorted({m.registration.pk for m in marks})):
+        for result in UnitResult.objects.select_for_update().filter(
+            registration_id__in=ids, unit=unit
+        ).select_related("boundary").order_by("attempt"):
+            attempts.setdefault(result.registration_id, []).append(result)
+    outcome = MarksOutcome()
+    created: list[UnitResult] = []
+    updated: list[tuple[UnitResult, dict[str, Any]]] = []
+    for mark in marks:
+        converted = convert(mark.raw_mark)
+        grade, points = converted.grade.value, converted.points
+        earlier = attempts.get(mark.registration.pk, [])
+        sitting = next((r for r in reversed(earlier) if r.series_id == series.pk), None)
+        if sitting is None:
+            result = UnitResult(
+                registration=mark.registration, unit=unit,
+                attempt=earlier[-1].attempt + 1 if earlier else 1,
+                source=ResultSource.MARKED, grade=grade, points=points, raw_mark=mark.raw_mark,
+                series=series, boundary=boundary, reported_by=reporter,
+            )
+            created.append(result)
+        elif (sitting.raw_mark, sitting.grade, sitting.points, sitting.boundary_id) == (
+            mark.raw_mark, grade, points, boundary.pk
+        ):
+            outcome.unchanged += 1
+        else:
+            before = _mark_snapshot(sitting, sitting.boundary)
+            sitting.raw_mark, sitting.grade, sitting.points = mark.raw_mark, grade, points
+            sitting.source, sitting.boundary, sitting.reported_by = (
+                ResultSource.MARKED, boundary, reporter
+            )
+            updated.append((sitting, before))
+    try:
+        with transaction.atomic():
+            rows_insert(rows=created)
+    except IntegrityError as exc:  # another import added an attempt a moment ago
+        raise GradeBoundaryError.one(
+            None, f"Marks for {unit} in {series} were changed by someone else a moment ago: "
+            "import the file again",
+        ) from exc
+    UnitResult.objects.bulk_update(
+        [r for r, _ in updated],
+        ["raw_mark", "grade", "points", "source", "boundary", "reported_by"], batch_size=1000,
+    )
+    outcome.recorded, outcome.changed = len(created), len(updated)
+    ao = series.awarding_organisation
+    events = [
+        audit_event(
+            actor=actor, action=AuditAction.UNIT_RESULT_RECORDED,
+            summary=f"{r.registration.learner}: {unit} in {series} marked {r.raw_mark} = "
+            f"{r.grade} ({r.points} points, attempt {r.attempt})",
+            obj=r, centre=r.registration.centre, awarding_organisation=ao,
+            after=_mark_snapshot(r, boundary), reason=reason,
+        )
+        for r in created
+    ] + [
+        audit_event(
+            actor=actor, action=AuditAction.UNIT_RESULT_CHANGED,
+            summary=f"{r.registration.learner}: {unit} in {series} mark changed from "
+            f"{before['raw_mark']} ({before['grade']}) to {r.raw_mark} ({r.grade}, "
+            f"{r.points} points)",
+            obj=r, centre=r.registration.centre, awarding_organisation=ao,
+            before=before, after=_mark_snapshot(r, boundary), reason=reason,
+        )
+        for r, before in updated
+    ]
+    if events:
+        events.append(audit_event(
+            actor=actor, action=AuditAction.MARKS_IMPORTED,
+            summary=f"Marks for {unit} in {series} imported with boundaries version "
+            f"{boundary.version}: {outcome.recorded} new, {outcome.changed} changed, "
+            f"{outcome.unchanged} unchanged",
+            obj=boundary, awarding_organisation=ao,
+            after={"recorded": outcome.recorded, "changed": outcome.changed,
+                   "unchanged": outcome.unchanged, "boundary_version": boundary.version},
+            reason=reason,
+        ))
+    audit_record_many(events=events)
+    return outcome
+
+
+def marks_record_rows(
+    *, actor: User | None, unit: Unit, series: Series, rows: Sequence[MarkRow],
+    labels: Sequence[str], reason: str = "",
+) -> MarksOutcome:
+    """Record the raw marks of one external assessment, all or none, converted to grades and
+    points with its approved boundaries. Recording the same marks again changes nothing."""
+    with transaction.atomic():
+        boundary = (
+            GradeBoundary.objects.select_for_update()
+            .filter(unit=unit, series=series, status=BoundaryStatus.APPROVED).first()
+        )
+        if boundary is None:
+            return MarksOutcome(problems=[(None, GradeProblem(
+                None, f"The grade boundaries for {unit} in {series} are not approved: approve "
+                "the boundaries first, then import the marks",
+            ))])
+        if not unit.is_external:
+            return MarksOutcome(problems=[(None, GradeProblem(
+                None, f"{unit} is internally assessed: it has no marks to import"
+            ))])
+        marks, problems = _marks_read(
+            unit=unit, series=series, boundary=boundary, rows=rows, labels=labels
+        )
+        if problems:
+            return MarksOutcome(problems=[(i, p) for i, p in problems])
+        try:
+            return _marks_apply(
+                actor=actor, unit=unit, series=series, boundary=boundary, marks=marks,
+                reason=reason.strip(),
+            )
+        except GradeBoundaryError as exc:
+            transaction.set_rollback(True)
+            return MarksOutcome(problems=[(None, p) for p in exc.problems])
+
+
+@dataclass
+class MarksUploadOutcome:
+    problems: list[ImportProblem] = field(default_factory=list)
+    recorded: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def applied(self) -> bool:
+        return not self.problems
+
+
+def marks_upload(
+    *, actor: User | None, unit: Unit, series: Series, data: bytes, filename: str
+) -> MarksUploadOutcome:
+    """Record every raw mark of an uploaded file, or none if any row is wrong.
+
+    Uploading the same file again changes nothing.
+    """
+    table = read_table(data, filename, MARK_COLUMNS)
+    if table.problems:
+        return MarksUploadOutcome(problems=list(table.problems))
+    rows = [
+        MarkRow(
+            centre_number=row.values["centre_number"],
+            candidate_number=row.values["candidate_number"], uln=row.values["uln"],
+            qualification_qn=row.values["qualification_qn"], raw_mark=row.values["raw_mark"],
+        )
+        for row in table.rows
+    ]
+    outcome = marks_record_rows(
+        actor=actor, unit=unit, series=series, rows=rows,
+        labels=[f"row {row.number}" for row in table.rows],
+    )
+    problems = []
+    for index, problem in outcome.problems:
+        if index is None:
+            problems.append(ImportProblem(None, problem.field, None, problem.message))
+            continue
+        row = table.rows[index]
+        value = row.values.get(problem.field, "") if problem.field else None
+        problems.append(ImportProblem(
+            row.number, problem.field, value, f"Row {row.number}: {problem.message}"
+        ))
+    return MarksUploadOutcome(
+        problems=problems, recorded=outcome.recorded, changed=outcome.changed,
+        unchanged=outcome.unchanged,
+    )

@@ -20,4 +20,21 @@ urlpatterns = [
         "centres/<str:number>/unit-grades/template.<str:kind>", views.unit_grade_template,
         name="upload_template",
     ),
+    path("ao/<slug:code>/boundaries/", views.boundary_list, name="boundary_list"),
+    path(
+        "ao/<slug:code>/boundaries/marks-template.<str:kind>", views.marks_template,
+        name="marks_template",
+    ),
+    path(
+        "ao/<slug:code>/boundaries/<str:series>/<int:unit_id>/", views.boundary_detail,
+        name="boundary_detail",
+    ),
+    path(
+        "ao/<slug:code>/boundaries/<str:series>/<int:unit_id>/approve/", views.boundary_approve,
+        name="boundary_approve",
+    ),
+    path(
+        "ao/<slug:code>/boundaries/<str:series>/<int:unit_id>/marks/", views.marks_upload_page,
+        name="marks_upload",
+    ),
 ]

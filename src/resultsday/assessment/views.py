@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from resultsday.accounts.access import (
+    get_awarding_organisation_for_user,
     get_centre_for_user,
     get_registration_for_user,
     principal_for,
@@ -15,29 +18,52 @@ from resultsday.accounts.access import (
     requires,
 )
 from resultsday.accounts.permissions import Permission
-from resultsday.assessment.forms import GridChoiceForm, UnitGradeForm, UnitGridForm, UploadForm
+from resultsday.assessment.choices import BoundaryStatus
+from resultsday.assessment.forms import (
+    BoundaryApproveForm,
+    GradeBoundaryForm,
+    GridChoiceForm,
+    SeriesChoiceForm,
+    UnitGradeForm,
+    UnitGridForm,
+    UploadForm,
+)
+from resultsday.assessment.models import GradeBoundary
 from resultsday.assessment.selectors import (
+    approved_boundary,
+    boundary_versions,
+    external_unit_of_ao,
     grid_qualifications,
     grid_units,
     internal_unit_of,
+    marks_count,
     registration_internal_grades,
+    series_boundaries,
     unit_grid,
 )
 from resultsday.assessment.services import (
+    MARK_COLUMNS,
     UNIT_GRADE_COLUMNS,
+    GradeBoundaryError,
     GradeEntry,
     UnitGradeError,
+    grade_boundary_approve,
+    grade_boundary_save,
     has_claim,
+    marks_upload,
     unit_grade_record,
     unit_grade_upload,
     unit_grades_record_many,
 )
+from resultsday.catalogue.models import AwardingOrganisation, Series, Unit
+from resultsday.formats.columns import Column
 from resultsday.formats.safe_output import template_csv, template_xlsx
 from resultsday.formats.tabular import DEFAULT_MAX_BYTES
 from resultsday.learners.choices import RegistrationStatus
 
 READ = Permission.CENTRE_LEARNERS_READ
 WRITE = Permission.CENTRE_UNIT_GRADES_WRITE
+BOUNDARIES = Permission.AO_BOUNDARIES_WRITE
 
 
 @requires(READ)
@@ -168,19 +194,23 @@ def _grid_url(number: str, unit_id: int, qualification: object) -> str:
     return f"{reverse('assessment:grid', args=[number])}?{query}"
 
 
-@requires(WRITE)
-def unit_grade_template(request: HttpRequest, number: str, kind: str) -> HttpResponse:
-    get_centre_for_user(request, number, WRITE)
+def _template_response(kind: str, columns: Sequence[Column], name: str) -> HttpResponse:
     if kind not in ("csv", "xlsx"):
         raise Http404("Templates are CSV or XLSX.")
     if kind == "xlsx":
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        data = template_xlsx(UNIT_GRADE_COLUMNS)
+        data = template_xlsx(columns)
     else:
-        content_type, data = "text/csv; charset=utf-8", template_csv(UNIT_GRADE_COLUMNS)
+        content_type, data = "text/csv; charset=utf-8", template_csv(columns)
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="unit-grades-template.{kind}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     return response
+
+
+@requires(WRITE)
+def unit_grade_template(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    get_centre_for_user(request, number, WRITE)
+    return _template_response(kind, UNIT_GRADE_COLUMNS, "unit-grades-template")
 
 
 @requires(WRITE)
@@ -208,4 +238,144 @@ def unit_grade_upload_page(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request, "assessment/upload.html",
         {"centre": centre, "form": form, "outcome": outcome, "columns": UNIT_GRADE_COLUMNS},
+    )
+
+
+# ---- grade boundaries and marks of external assessments (AO officers) ------------------------
+
+
+def _assessment_for_user(
+    request: HttpRequest, code: str, series_code: str, unit_id: int
+) -> tuple[AwardingOrganisation, Series, Unit]:
+    """The AO, series and external unit named in the URL, or 404 for anyone not of that AO."""
+    ao = get_awarding_organisation_for_user(request, code, BOUNDARIES)
+    series = get_object_or_404(Series, awarding_organisation=ao, code=series_code)
+    unit = external_unit_of_ao(awarding_organisation=ao, unit_id=unit_id)
+    if unit is None:
+        raise Http404("No external unit of this awarding organisation has that id.")
+    return ao, series, unit
+
+
+def _boundary_url(ao: AwardingOrganisation, series: Series, unit: Unit) -> str:
+    return reverse("assessment:boundary_detail", args=[ao.code, series.code, unit.pk])
+
+
+@requires(BOUNDARIES)
+def boundary_list(request: HttpRequest, code: str) -> HttpResponse:
+    ao = get_awarding_organisation_for_user(request, code, BOUNDARIES)
+    all_series = list(ao.series.order_by("-code"))
+    choice = SeriesChoiceForm(
+        request.GET if "series" in request.GET else None,
+        series=[(s.code, f"{s.name} ({s.code})") for s in all_series],
+    )
+    series = all_series[0] if all_series else None
+    if choice.is_bound and choice.is_valid():
+        series = next(s for s in all_series if s.code == choice.cleaned_data["series"])
+    elif not choice.is_bound and series is not None:
+        choice = SeriesChoiceForm(
+            initial={"series": series.code},
+            series=[(s.code, f"{s.name} ({s.code})") for s in all_series],
+        )
+    rows = (
+        series_boundaries(awarding_organisation=ao, series=series)
+        if series is not None and not choice.errors else []
+    )
+    return render(
+        request, "assessment/boundary_list.html",
+        {"ao": ao, "series": series, "choice": choice, "rows": rows},
+    )
+
+
+@requires(BOUNDARIES)
+def boundary_detail(request: HttpRequest, code: str, series: str, unit_id: int) -> HttpResponse:
+    ao, series_obj, unit = _assessment_for_user(request, code, series, unit_id)
+    versions = boundary_versions(unit=unit, series=series_obj)
+    draft = next((b for b in versions if b.is_draft), None)
+    approved = next((b for b in versions if b.status == BoundaryStatus.APPROVED), None)
+    shown = draft or approved
+    initial = {name: getattr(shown, name) for name in GradeBoundaryForm.base_fields
+               if name != "reason"} if shown else {}
+    form = GradeBoundaryForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+        try:
+            saved = grade_boundary_save(
+                actor=request.user,  # type: ignore[arg-type]
+                unit=unit, series=series_obj, reason=form.cleaned_data["reason"], **values,
+            )
+        except GradeBoundaryError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request, f"Draft boundaries version {saved.version} saved for {unit}: approve "
+                "them to use them",
+            )
+            return redirect(_boundary_url(ao, series_obj, unit))
+    return render(
+        request, "assessment/boundary_detail.html",
+        {"ao": ao, "series": series_obj, "unit": unit, "versions": versions, "draft": draft,
+         "approved": approved, "form": form, "approve_form": BoundaryApproveForm(prefix="approve"),
+         "marks": marks_count(unit=unit, series=series_obj)},
+    )
+
+
+@requires(BOUNDARIES)
+@require_POST
+def boundary_approve(request: HttpRequest, code: str, series: str, unit_id: int) -> HttpResponse:
+    ao, series_obj, unit = _assessment_for_user(request, code, series, unit_id)
+    form = BoundaryApproveForm(request.POST, prefix="approve")
+    draft = GradeBoundary.objects.filter(unit=unit, series=series_obj, status=BoundaryStatus.DRAFT).first()
+    if draft is None:
+        messages.error(request, "There are no draft boundaries to approve")
+    elif form.is_valid():
+        try:
+            outcome = grade_boundary_approve(
+                actor=request.user,  # type: ignore[arg-type]
+                boundary=draft, reason=form.cleaned_data["reason"],
+            )
+        except GradeBoundaryError as exc:
+            for problem in exc.problems:
+                messages.error(request, problem.message)
+        else:
+            text = f"Boundaries version {outcome.boundary.version} approved for {unit}"
+            if outcome.marks:
+                text += (
+                    f": {outcome.marks} mark{'s' if outcome.marks != 1 else ''} converted again, "
+                    f"{outcome.changed} with a new grade or points"
+                )
+            messages.success(request, text)
+    return redirect(_boundary_url(ao, series_obj, unit))
+
+
+@requires(BOUNDARIES)
+def marks_template(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    get_awarding_organisation_for_user(request, code, BOUNDARIES)
+    return _template_response(kind, MARK_COLUMNS, "marks-template")
+
+
+@requires(BOUNDARIES)
+def marks_upload_page(request: HttpRequest, code: str, series: str, unit_id: int) -> HttpResponse:
+    ao, series_obj, unit = _assessment_for_user(request, code, series, unit_id)
+    boundary = approved_boundary(unit=unit, series=series_obj)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        outcome = marks_upload(
+            actor=request.user,  # type: ignore[arg-type]
+            unit=unit, series=series_obj,
+            data=upload.read(DEFAULT_MAX_BYTES + 1), filename=upload.name,
+        )
+        if outcome.problems:
+            count = len(outcome.problems)
+            form.add_error(
+                "file",
+                f"The file has {count} problem{'s' if count != 1 else ''}: fix "
+                f"{'them' if count != 1 else 'it'} and upload the file again. "
+                "No marks have been saved.",
+            )
+    return render(
+        request, "assessment/marks_upload.html",
+        {"ao": ao, "series": series_obj, "unit": unit, "boundary": boundary, "form": form,
+         "outcome": outcome, "columns": MARK_COLUMNS},
     )

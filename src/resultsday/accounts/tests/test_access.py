@@ -100,6 +100,16 @@ NOT_CENTRE_DATA = {
     "ao/<slug:code>/verification/": "AO staff of that AO only (centres/tests/test_verification)",
     "ao/<slug:code>/verification/<str:number>/<slug:suite>/<slug:sector>/":
         "AO officers of that AO only; centre staff get 403 (centres/tests/test_verification)",
+    "ao/<slug:code>/boundaries/":
+        "AO officers of that AO only; centre staff get 403 (assessment/tests/test_boundaries)",
+    "ao/<slug:code>/boundaries/marks-template.<str:kind>":
+        "AO officers of that AO only (assessment/tests/test_boundaries)",
+    "ao/<slug:code>/boundaries/<str:series>/<int:unit_id>/":
+        "AO officers of that AO only; centre staff get 403 (assessment/tests/test_boundaries)",
+    "ao/<slug:code>/boundaries/<str:series>/<int:unit_id>/approve/":
+        "AO officers of that AO only; centre staff get 403 (assessment/tests/test_boundaries)",
+    "ao/<slug:code>/boundaries/<str:series>/<int:unit_id>/marks/":
+        "AO officers of that AO only; centre staff get 403 (assessment/tests/test_marks)",
 }
 
 

@@ -6,11 +6,12 @@ from django.utils import timezone
 
 from resultsday.accounts.choices import Role
 from resultsday.accounts.models import User
-from resultsday.assessment.models import UnitResult
+from resultsday.assessment.models import GradeBoundary, UnitResult
+from resultsday.assessment.services import grade_boundary_approve, grade_boundary_save
 from resultsday.awarding.models import Claim
 from resultsday.catalogue.choices import Assessment
-from resultsday.catalogue.models import Unit
-from resultsday.learners.models import Registration
+from resultsday.catalogue.models import Series, Unit
+from resultsday.learners.models import Entry, Registration
 from resultsday.testing import World, make_learner, make_qualification, make_registration, make_user
 
 
@@ -50,3 +51,35 @@ def second_learner_on_bigger_qualification(world: World) -> Registration:
 
 def senior_teacher_a(world: World) -> User:
     return make_user("senior_a", role=Role.SENIOR_TEACHER, centre=world.centre_a)
+
+
+# ---- external assessments: entries, boundaries and marks ---------------------------------------
+
+# Illustrative boundaries (docs/grading.md), not Pearson's: 90-GLH unit, points N 6 P 9 M 15 D 24.
+BOUNDARIES = {"max_mark": 70, "n_boundary": 12, "p_boundary": 20, "m_boundary": 31,
+              "d_boundary": 46}
+
+
+def enter(registration: Registration, unit: Unit, series: Series | None = None) -> Entry:
+    entry, _ = Entry.objects.get_or_create(
+        registration=registration, unit=unit, series=series or registration.series
+    )
+    return entry
+
+
+def approved_boundaries(
+    world: World, series: Series | None = None, **changes: int
+) -> GradeBoundary:
+    """Boundaries for the world's external unit, entered and approved by the AO officer."""
+    draft = grade_boundary_save(
+        actor=world.ao_officer, unit=external_unit(world),
+        series=series or world.registration.series, **{**BOUNDARIES, **changes},
+    )
+    return grade_boundary_approve(actor=world.ao_officer, boundary=draft).boundary
+
+
+def marked(registration: Registration, unit: Unit) -> list[tuple[int, int | None, str, int | None]]:
+    return list(
+        UnitResult.objects.filter(registration=registration, unit=unit)
+        .order_by("attempt").values_list("attempt", "raw_mark", "grade", "points")
+    )
