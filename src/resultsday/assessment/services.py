@@ -221,7 +221,7 @@ class _GradeBatch:
         for ids in _chunks(sorted({e.registration.pk for e in self.entries})):
             results = UnitResult.objects.filter(registration_id__in=ids, unit_id__in=unit_ids)
             if lock:
-                results = results.select_for_update()
+                results = results.select_for_update(of=("self",))
             for result in results.order_by("attempt"):
                 self.current[result.registration_id, result.unit_id] = result
 
@@ -739,7 +739,7 @@ def grade_boundary_save(
     problems = grade_boundary_problems(**values)
     if problems:
         raise GradeBoundaryError(problems)
-    versions = list(GradeBoundary.objects.select_for_update().filter(unit=unit, series=series))
+    versions = list(GradeBoundary.objects.select_for_update(of=("self",)).filter(unit=unit, series=series))
     draft = next((b for b in versions if b.is_draft), None)
     before = None
     if draft is None:
@@ -816,7 +816,7 @@ def grade_boundary_approve(
     awarding run picks the changes up.
     """
     versions = {
-        b.pk: b for b in GradeBoundary.objects.select_for_update()
+        b.pk: b for b in GradeBoundary.objects.select_for_update(of=("self",))
         .filter(unit_id=boundary.unit_id, series_id=boundary.series_id)
         .select_related("unit__suite", "series__awarding_organisation")
     }
@@ -835,7 +835,7 @@ def grade_boundary_approve(
         raise GradeBoundaryError(problems)
     convert = _mark_converter(unit=unit, boundary=draft)
     stored = list(
-        UnitResult.objects.select_for_update()
+        UnitResult.objects.select_for_update(of=("self",))
         .filter(unit=unit, series=series, raw_mark__isnull=False)
         .select_related("registration__learner", "registration__centre", "boundary")
         .order_by("pk")
@@ -1097,7 +1097,7 @@ def _marks_apply(
     reporter = actor if actor is not None and actor.pk else None
     attempts: dict[int, list[UnitResult]] = {}
     for ids in _chunks(sorted({m.registration.pk for m in marks})):
-        for result in UnitResult.objects.select_for_update().filter(
+        for result in UnitResult.objects.select_for_update(of=("self",)).filter(
             registration_id__in=ids, unit=unit
         ).select_related("boundary").order_by("attempt"):
             attempts.setdefault(result.registration_id, []).append(result)
@@ -1185,7 +1185,7 @@ def marks_record_rows(
     points with its approved boundaries. Recording the same marks again changes nothing."""
     with transaction.atomic():
         boundary = (
-            GradeBoundary.objects.select_for_update()
+            GradeBoundary.objects.select_for_update(of=("self",))
             .filter(unit=unit, series=series, status=BoundaryStatus.APPROVED).first()
         )
         if boundary is None:
