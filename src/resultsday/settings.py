@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "resultsday.assessment",
     "resultsday.awarding",
     "resultsday.tracking",
+    "resultsday.release",
     "resultsday.api",
     "resultsday.core",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("resultsday.assessment.urls")),
     path("", include("resultsday.centres.urls")),
     path("", include("resultsday.tracking.urls")),
+    path("", include("resultsday.release.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -46,3 +46,6 @@ class AuditAction(models.TextChoices):
     API_TOKEN_CREATED = "api_token.created", "API key created"
     CHECKPOINT_CONFIRMED = "checkpoint.confirmed", "Checkpoint answers recorded"
     CHECKPOINT_DECLARED = "checkpoint.declared", "Checkpoint declared by the head of centre"
+    RESULT_RELEASED_AT_DISCRETION = (
+        "result.released_at_discretion", "Result released to the learner by the centre"
+    )

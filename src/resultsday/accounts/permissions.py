@@ -17,6 +17,7 @@ class Permission(StrEnum):
     CENTRE_LEARNERS_READ = "centre:learners:read"
     CENTRE_LEARNERS_WRITE = "centre:learners:write"
     CENTRE_RESULTS_READ = "centre:results:read"
+    CENTRE_RESULTS_RELEASE = "centre:results:release"
     CENTRE_AUDIT_READ = "centre:audit:read"
     CENTRE_UNIT_GRADES_WRITE = "centre:unit-grades:write"
     CENTRE_CLAIMS_WRITE = "centre:claims:write"
@@ -31,6 +32,7 @@ class Permission(StrEnum):
     AO_AWARDING_RUN = "ao:awarding:run"
     AO_BOUNDARIES_WRITE = "ao:boundaries:write"
     AO_TRACKING_READ = "ao:tracking:read"
+    AO_EMBARGOED_VIEWS_READ = "ao:embargoed-views:read"
     REGULATOR_VIEW = "regulator:view"
     LEARNER_OWN_RESULTS_READ = "learner:own-results:read"
 
@@ -49,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.CENTRE_CLAIMS_WRITE,
             Permission.CENTRE_CHECKPOINT_WRITE,
             Permission.CENTRE_RESULTS_READ,
+            Permission.CENTRE_RESULTS_RELEASE,
             Permission.CENTRE_AUDIT_READ,
             Permission.CENTRE_UNIT_GRADES_WRITE,
         }
@@ -77,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AO_BOUNDARIES_WRITE,
             Permission.AO_VERIFICATION_WRITE,
             Permission.AO_TRACKING_READ,
+            Permission.AO_EMBARGOED_VIEWS_READ,
             Permission.GRADE_CALCULATOR_USE,
         }
     ),
@@ -90,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AO_BOUNDARIES_WRITE,
             Permission.AO_VERIFICATION_WRITE,
             Permission.AO_TRACKING_READ,
+            Permission.AO_EMBARGOED_VIEWS_READ,
             Permission.GRADE_CALCULATOR_USE,
         }
     ),

@@ -63,6 +63,7 @@ from resultsday.learners.services import (
     registration_withdraw,
     unit_label,
 )
+from resultsday.release.services import results_open
 
 WRITE = Permission.CENTRE_LEARNERS_WRITE
 
@@ -103,6 +104,11 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "learners/detail.html",
         {"learner": learner, "registrations": registrations,
          "can_write": _can_write(request, learner.centre_id),
+         "can_release": learner.centre_id
+         in principal_for(request.user).centre_ids(Permission.CENTRE_RESULTS_RELEASE),
+         "result_visibility": results_open(
+             user=request.user, registrations=registrations, page=request.path
+         ),
          "active": RegistrationStatus.ACTIVE},
     )
 
@@ -111,8 +117,12 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def my_home(request: HttpRequest) -> HttpResponse:
     learner = own_learner(request)
     registrations = learner_registrations(registrations=learner.registrations.all())
+    visibility = results_open(
+        user=request.user, registrations=registrations, page=request.path
+    )
     return render(
-        request, "learners/my_home.html", {"learner": learner, "registrations": registrations}
+        request, "learners/my_home.html",
+        {"learner": learner, "registrations": registrations, "result_visibility": visibility},
     )
 
 

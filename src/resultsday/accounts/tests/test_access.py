@@ -87,6 +87,7 @@ CENTRE_A_PAGES = {
         lambda w: f"/centres/{w.centre_a.number}/checkpoints/{w.registration.series_id}/1/",
     "centres/<str:number>/checkpoints/<int:series_id>/<str:kind>/declare/":
         lambda w: f"/centres/{w.centre_a.number}/checkpoints/{w.registration.series_id}/1/declare/",
+    "registrations/<int:pk>/release/": lambda w: f"/registrations/{w.registration.pk}/release/",
 }
 # Pages with a parameter that is not centre data, and who may see them.
 NOT_CENTRE_DATA = {
@@ -110,6 +111,8 @@ NOT_CENTRE_DATA = {
         "AO officers of that AO only; centre staff get 403 (assessment/tests/test_boundaries)",
     "ao/<slug:code>/boundaries/<str:series>/<int:unit_id>/marks/":
         "AO officers of that AO only; centre staff get 403 (assessment/tests/test_marks)",
+    "ao/<slug:code>/embargoed-views/":
+        "AO staff of that AO only; centre staff get 403 (release/tests/test_pages)",
 }
 
 
