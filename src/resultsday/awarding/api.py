@@ -19,6 +19,7 @@ from resultsday.awarding.services import (
     result_decline,
 )
 from resultsday.learners.models import Registration
+from resultsday.release.services import results_open
 
 router = Router(tags=["claims and results"])
 
@@ -63,7 +64,9 @@ def _registration(request: HttpRequest, number: str, pk: int, permission: Permis
             summary="What awarding would give this registration now, and why")
 def award_preview(request: HttpRequest, number: str, pk: int) -> PreviewOut:
     registration = _registration(request, number, pk, Permission.CENTRE_LEARNERS_READ)
-    decision = registration_evaluate(registration=registration)
+    visible = results_open(user=request.user, registrations=[registration], page="api preview")
+    decision = registration_evaluate(
+        registration=registration, withhold_embargoed=not visible[registration.pk].visible)
     return PreviewOut(status=decision.status, grade=decision.grade, points=decision.points,
                       reason=decision.reason, outcome=decision.explanation)
 

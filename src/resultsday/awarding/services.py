@@ -53,24 +53,37 @@ def registrations_expecting_results(series: Series) -> Any:
     )
 
 
-def registration_facts(registrations: list[Registration]) -> dict[int, RegistrationFacts]:
-    """Load the facts of many registrations with a fixed number of queries."""
+def registration_facts(
+    registrations: list[Registration], *, withheld: frozenset[int] = frozenset()
+) -> dict[int, RegistrationFacts]:
+    """Load the facts of many registrations with a fixed number of queries.
+
+    For registrations in `withheld`, external results from the registration's own series are
+    left out and counted as still to come: what a centre may see of a result under embargo.
+    """
     ids = [r.pk for r in registrations]
     qualification_of = {r.pk: r.qualification_id for r in registrations}
     placed = set(QualificationUnit.objects.filter(
         qualification_id__in=set(qualification_of.values())
     ).values_list("qualification_id", "unit_id"))
     attempts: dict[int, list[UnitAttempt]] = {}
-    for reg_id, unit_id, number, grade, points, retake in UnitResult.objects.filter(
-        registration_id__in=ids
-    ).values_list("registration_id", "unit_id", "unit__number", "grade", "points", "is_retake"):
+    series_of = {r.pk: r.series_id for r in registrations}
+    hidden: dict[int, set[str]] = {}
+    for reg_id, unit_id, number, grade, points, retake, external, series_id in (
+        UnitResult.objects.filter(registration_id__in=ids).values_list(
+            "registration_id", "unit_id", "unit__number", "grade", "points", "is_retake",
+            "unit__assessment", "series_id",
+        )
+    ):
+        if reg_id in withheld and external == "external" and series_id == series_of[reg_id]:
+            hidden.setdefault(reg_id, set()).add(number)
+            continue
         attempts.setdefault(reg_id, []).append(UnitAttempt(
             number, grade, points, retake,
             in_structure=(qualification_of[reg_id], unit_id) in placed,
         ))
     # Entries for the registration's own series: their results are still to come in it.
-    series_of = {r.pk: r.series_id for r in registrations}
-    awaiting: dict[int, set[str]] = {}
+    awaiting: dict[int, set[str]] = {reg_id: set(units) for reg_id, units in hidden.items()}
     for reg_id, number, series_id in Entry.objects.filter(
         registration_id__in=ids, status=EntryStatus.ENTERED
     ).values_list("registration_id", "unit__number", "series_id"):
@@ -103,10 +116,16 @@ def registration_facts(registrations: list[Registration]) -> dict[int, Registrat
 
 
 def registration_evaluate(
-    *, registration: Registration, catalogue: Catalogue | None = None
+    *, registration: Registration, catalogue: Catalogue | None = None,
+    withhold_embargoed: bool = False,
 ) -> Decision:
-    """The decision awarding would make for one registration now (no change is written)."""
-    facts = registration_facts([registration])[registration.pk]
+    """The decision awarding would make for one registration now (no change is written).
+
+    With `withhold_embargoed`, the registration's external results from its own series are
+    treated as still to come (for a viewer who may not yet see them under the embargo).
+    """
+    withheld = frozenset({registration.pk}) if withhold_embargoed else frozenset()
+    facts = registration_facts([registration], withheld=withheld)[registration.pk]
     return registration_decide(facts=facts, catalogue=catalogue or default_catalogue())
 
 

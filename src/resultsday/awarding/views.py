@@ -13,6 +13,7 @@ from resultsday.accounts.access import (
 )
 from resultsday.accounts.permissions import Permission
 from resultsday.awarding.choices import RunMode, RunPolicy
+from resultsday.awarding.decisions import Decision
 from resultsday.awarding.forms import AwardingRunForm, DeclineForm
 from resultsday.awarding.selectors import (
     claimable_registrations,
@@ -29,6 +30,8 @@ from resultsday.awarding.services import (
     registration_evaluate,
     result_decline,
 )
+from resultsday.learners.models import Registration
+from resultsday.release.services import results_open
 
 
 @requires(Permission.AO_AWARDING_RUN)
@@ -76,6 +79,17 @@ def awarding_preview_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("awarding:run", pk=run.pk)
 
 
+def _preview(request: HttpRequest, registrations: list[Registration], *, page: str
+             ) -> dict[int, Decision]:
+    """What awarding would give now, with results the viewer may not yet see held back."""
+    visible = results_open(user=request.user, registrations=registrations, page=page)
+    return {
+        r.pk: registration_evaluate(
+            registration=r, withhold_embargoed=not visible[r.pk].visible)
+        for r in registrations
+    }
+
+
 @requires(Permission.CENTRE_CLAIMS_WRITE)
 def registration_claim(request: HttpRequest, pk: int) -> HttpResponse:
     registration = get_registration_for_user(request, pk, Permission.CENTRE_CLAIMS_WRITE)
@@ -88,7 +102,7 @@ def registration_claim(request: HttpRequest, pk: int) -> HttpResponse:
             note = " It is late, so the result is not guaranteed on time." if claim.is_late else ""
             messages.success(request, f"Full award claimed for {registration.learner}.{note}")
             return redirect("learners:detail", pk=registration.learner_id)
-    decision = registration_evaluate(registration=registration)
+    decision = _preview(request, [registration], page="claim")[registration.pk]
     deadline = claim_deadline(registration.series, registration.qualification.results_day_type)
     return render(request, "awarding/claim.html", {
         "registration": registration, "decision": decision, "deadline": deadline,
@@ -115,8 +129,9 @@ def centre_claims(request: HttpRequest, number: str) -> HttpResponse:
                              + (f", {late} of them late (not guaranteed on time)" if late else "")
                              + (f"; {len(refused)} refused" if refused else "") + ".")
             return redirect("awarding:centre_claims", number=centre.number)
-    rows = [(r, registration_evaluate(registration=r)) for r in
-            claimable_registrations(registrations=scoped)]
+    claimable = claimable_registrations(registrations=scoped)
+    previews = _preview(request, claimable, page="claims")
+    rows = [(r, previews[r.pk]) for r in claimable]
     return render(request, "awarding/centre_claims.html", {"centre": centre, "rows": rows})
 
 

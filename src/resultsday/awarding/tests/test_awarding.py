@@ -354,3 +354,24 @@ def test_a_unit_of_another_sector_with_the_same_number_is_an_invalid_combination
     Claim.objects.create(registration=reg, claimed_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC))
     award(cycle.series)
     assert "Invalid unit combination: unit 1 is not part of" in result_of(reg).reason
+
+
+def test_the_claim_preview_holds_back_an_embargoed_external_result_until_centre_release(
+    client, cycle
+) -> None:
+    reg = cycle.cert_registration
+    report(reg, "1", "M")
+    unit2 = Unit.objects.get(code="business-2")
+    Entry.objects.create(registration=reg, unit=unit2, series=cycle.series)
+    UnitResult.objects.create(registration=reg, unit=unit2, grade="D", series=cycle.series,
+                              source=ResultSource.MARKED)
+    url = f"/registrations/{reg.pk}/claim/"
+    with time_machine.travel(dt.datetime(2027, 7, 1, 9, 0, tzinfo=dt.UTC)):
+        client.force_login(cycle.exams_officer_a)  # sessions expire: sign in at that time
+        before = get_page(client, url).content.decode()
+    assert "Awaiting the external result for unit 2" in before
+    with time_machine.travel(dt.datetime(2027, 8, 6, 12, 0, tzinfo=dt.UTC)):
+        client.force_login(cycle.exams_officer_a)
+        after = get_page(client, url).content.decode()
+    assert "Awaiting the external result" not in after
+    assert "The full award claim has not been made." in after
