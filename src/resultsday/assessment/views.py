@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -56,8 +55,7 @@ from resultsday.assessment.services import (
     unit_grades_record_many,
 )
 from resultsday.catalogue.models import AwardingOrganisation, Series, Unit
-from resultsday.formats.columns import Column
-from resultsday.formats.safe_output import template_csv, template_xlsx
+from resultsday.core.uploads import template_download, upload_refused
 from resultsday.formats.tabular import DEFAULT_MAX_BYTES
 from resultsday.learners.choices import RegistrationStatus
 
@@ -194,23 +192,10 @@ def _grid_url(number: str, unit_id: int, qualification: object) -> str:
     return f"{reverse('assessment:grid', args=[number])}?{query}"
 
 
-def _template_response(kind: str, columns: Sequence[Column], name: str) -> HttpResponse:
-    if kind not in ("csv", "xlsx"):
-        raise Http404("Templates are CSV or XLSX.")
-    if kind == "xlsx":
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        data = template_xlsx(columns)
-    else:
-        content_type, data = "text/csv; charset=utf-8", template_csv(columns)
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return response
-
-
 @requires(WRITE)
 def unit_grade_template(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     get_centre_for_user(request, number, WRITE)
-    return _template_response(kind, UNIT_GRADE_COLUMNS, "unit-grades-template")
+    return template_download(kind, UNIT_GRADE_COLUMNS, "unit-grades-template")
 
 
 @requires(WRITE)
@@ -228,13 +213,7 @@ def unit_grade_upload_page(request: HttpRequest, number: str) -> HttpResponse:
             filename=upload.name,
         )
         if outcome.problems:
-            count = len(outcome.problems)
-            form.add_error(
-                "file",
-                f"The file has {count} problem{'s' if count != 1 else ''}: fix "
-                f"{'them' if count != 1 else 'it'} and upload the file again. "
-                "No grades have been saved.",
-            )
+            upload_refused(form, len(outcome.problems), "No grades have been saved.")
     return render(
         request, "assessment/upload.html",
         {"centre": centre, "form": form, "outcome": outcome, "columns": UNIT_GRADE_COLUMNS},
@@ -350,7 +329,7 @@ def boundary_approve(request: HttpRequest, code: str, series: str, unit_id: int)
 @requires(BOUNDARIES)
 def marks_template(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     get_awarding_organisation_for_user(request, code, BOUNDARIES)
-    return _template_response(kind, MARK_COLUMNS, "marks-template")
+    return template_download(kind, MARK_COLUMNS, "marks-template")
 
 
 @requires(BOUNDARIES)
@@ -367,13 +346,7 @@ def marks_upload_page(request: HttpRequest, code: str, series: str, unit_id: int
             data=upload.read(DEFAULT_MAX_BYTES + 1), filename=upload.name,
         )
         if outcome.problems:
-            count = len(outcome.problems)
-            form.add_error(
-                "file",
-                f"The file has {count} problem{'s' if count != 1 else ''}: fix "
-                f"{'them' if count != 1 else 'it'} and upload the file again. "
-                "No marks have been saved.",
-            )
+            upload_refused(form, len(outcome.problems), "No marks have been saved.")
     return render(
         request, "assessment/marks_upload.html",
         {"ao": ao, "series": series_obj, "unit": unit, "boundary": boundary, "form": form,

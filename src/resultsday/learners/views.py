@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -18,9 +18,9 @@ from resultsday.accounts.access import (
 )
 from resultsday.accounts.permissions import Permission
 from resultsday.catalogue.models import Series
+from resultsday.core.uploads import template_download, upload_refused
 from resultsday.formats.edi import DEFAULT_MAX_BYTES as EDI_MAX_BYTES
 from resultsday.formats.edi import EdiWriteError
-from resultsday.formats.safe_output import template_csv, template_xlsx
 from resultsday.formats.tabular import DEFAULT_MAX_BYTES
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.forms import (
@@ -231,16 +231,7 @@ def registration_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(WRITE)
 def registration_template(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     get_centre_for_user(request, number, WRITE)
-    if kind not in ("csv", "xlsx"):
-        raise Http404("Templates are CSV or XLSX.")
-    if kind == "xlsx":
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        data = template_xlsx(REGISTRATION_COLUMNS)
-    else:
-        content_type, data = "text/csv; charset=utf-8", template_csv(REGISTRATION_COLUMNS)
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="registrations-template.{kind}"'
-    return response
+    return template_download(kind, REGISTRATION_COLUMNS, "registrations-template")
 
 
 @requires(WRITE)
@@ -258,13 +249,7 @@ def registration_upload_page(request: HttpRequest, number: str) -> HttpResponse:
             filename=upload.name,
         )
         if outcome.problems:
-            count = len(outcome.problems)
-            form.add_error(
-                "file",
-                f"The file has {count} problem{'s' if count != 1 else ''}: fix "
-                f"{'them' if count != 1 else 'it'} and upload the file again. "
-                "Nothing has been registered.",
-            )
+            upload_refused(form, len(outcome.problems), "Nothing has been registered.")
     return render(
         request, "learners/upload.html",
         {"centre": centre, "form": form, "outcome": outcome,
@@ -400,13 +385,7 @@ def entries_upload_page(request: HttpRequest, number: str) -> HttpResponse:
             filename=upload.name,
         )
         if outcome.problems:
-            count = len(outcome.problems)
-            form.add_error(
-                "file",
-                f"The file has {count} problem{'s' if count != 1 else ''}: fix "
-                f"{'them' if count != 1 else 'it'} and upload the file again. "
-                "Nothing has been entered.",
-            )
+            upload_refused(form, len(outcome.problems), "Nothing has been entered.")
     series = Series.objects.filter(
         awarding_organisation__in=centre.awarding_organisations.all()
     ).select_related("awarding_organisation").order_by("awarding_organisation__name", "code")
