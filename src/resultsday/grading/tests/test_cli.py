@@ -62,3 +62,43 @@ def test_a_registration_without_a_known_threshold_table_exits_2() -> None:
     status, out = run(request, as_json=False)
     assert status == 2
     assert out.startswith("line 1: registered_on: threshold table: no threshold table")
+
+
+GRADES = ["U", "P", "M", "D"]
+
+
+def _many(n: int) -> list[str]:
+    return [CERT % (GRADES[i % 4], GRADES[(i // 4) % 4]) for i in range(n)]
+
+
+def test_several_processes_print_exactly_what_one_process_prints() -> None:
+    text = "\n".join(_many(41))
+    serial = run(text, as_json=True, workers=1)
+    assert serial[0] == 0 and len(serial[1].splitlines()) == 41
+    for workers in (2, 3, 5):
+        assert run(text, as_json=True, workers=workers) == serial
+
+
+def test_several_processes_report_the_first_20_invalid_lines_in_order() -> None:
+    lines = _many(60)
+    for i in (3, 7, *range(30, 60)):  # errors in every slice
+        lines[i] = CERT % ("X", "P")
+    serial = run("\n".join(lines), as_json=True, workers=1)
+    parallel = run("\n".join(lines), as_json=True, workers=3)
+    assert parallel == serial
+    messages = serial[1].splitlines()
+    assert serial[0] == 2 and len(messages) == 21
+    assert messages[0].startswith("line 4: units[0].grade:")
+    assert messages[-1] == "(further lines not checked)"
+    # an invalid line only in the last slice still fails the whole run, printing no outcome
+    lines = _many(30)
+    lines[29] = CERT % ("P", "X")
+    assert run("\n".join(lines), as_json=True, workers=3) == (
+        2, "line 30: units[1].grade: Input should be 'U', 'N', 'P', 'M' or 'D' (got 'X')")
+
+
+def test_large_files_use_one_process_per_core() -> None:
+    from resultsday.grading import cli
+
+    assert cli._workers(cli.PARALLEL_FROM - 1) == 1
+    assert 1 <= cli._workers(10 * cli.PARALLEL_FROM) <= 10
