@@ -9,10 +9,10 @@ pure rules in `status.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -38,8 +38,6 @@ from resultsday.tracking.status import (
     issues_of,
     status_of,
 )
-
-CHUNK = 2000
 
 _DATE_FIELDS = {
     KeyDateKind.ENTRY_DEADLINE: "entry_deadline",
@@ -75,16 +73,24 @@ class TrackingRow:
 
     @property
     def units_missing(self) -> tuple[str, ...]:
-        return self.facts.internal_missing + self.facts.entry_missing
+        return units_missing(self.facts)
 
     @property
     def claim_state(self) -> str:
-        if not self.facts.claimed:
-            return "Not claimed"
-        return "Claimed late" if self.facts.claim_late else "Claimed"
+        return claim_state(self.facts)
 
     def issues(self) -> list[Status]:
         return issues_of(self.facts, self.dates, self.now)
+
+
+def units_missing(facts: TrackingFacts) -> tuple[str, ...]:
+    return facts.internal_missing + facts.entry_missing
+
+
+def claim_state(facts: TrackingFacts) -> str:
+    if not facts.claimed:
+        return "Not claimed"
+    return "Claimed late" if facts.claim_late else "Claimed"
 
 
 def series_dates(series_ids: Iterable[int]) -> dict[tuple[int, str], SeriesDates]:
@@ -122,7 +128,8 @@ def _structures(
 
 def _outside_labels(registration_ids: list[int], unit_ids: dict[int, set[int]],
                     qualification_of: dict[int, int]) -> dict[int, list[str]]:
-    """Results for units that are not in the registration's qualification.
+    """Results for units that are not in the registration's qualification, each unit once, in
+    unit order (suite, code).
 
     Compared by unit, not by unit number: two sectors of one suite both have a "Unit 5".
     """
@@ -131,7 +138,9 @@ def _outside_labels(registration_ids: list[int], unit_ids: dict[int, set[int]],
     outside: dict[int, list[str]] = defaultdict(list)
     for reg_id, unit_id, number, title in UnitResult.objects.filter(
         registration_id__in=registration_ids
-    ).values_list("registration_id", "unit_id", "unit__number", "unit__title").distinct():
+    ).order_by("registration_id", "unit__suite_id", "unit__code", "unit_id").values_list(
+        "registration_id", "unit_id", "unit__number", "unit__title"
+    ).distinct():
         if unit_id not in unit_ids.get(qualification_of[reg_id], set()):
             outside[reg_id].append(_label(number, title))
     return outside
@@ -152,8 +161,9 @@ def _top_up_siblings(registrations: list[Registration]) -> dict[int, list[str]]:
     by_programme: dict[tuple[int, int, str], list[tuple[int, str]]] = defaultdict(list)
     for pk, learner_id, suite_id, sector, title, qn in Registration.objects.filter(
         learner_id__in=learner_ids, status=RegistrationStatus.ACTIVE
-    ).values_list("pk", "learner_id", "qualification__suite_id", "qualification__sector",
-                  "qualification__title", "qualification__qn"):
+    ).order_by("pk").values_list("pk", "learner_id", "qualification__suite_id",
+                                 "qualification__sector", "qualification__title",
+                                 "qualification__qn"):
         by_programme[(learner_id, suite_id, sector)].append((pk, f"{title} ({qn})"))
     siblings: dict[int, list[str]] = {}
     for r in registrations:
@@ -188,11 +198,129 @@ def _engine_fallback(explanation: dict[str, Any]) -> str:
     return f"{fb['title']} ({fb['qualification']}): {fb['grade']}"
 
 
+class EngineFacts(NamedTuple):
+    """What tracking takes from the awarding decision, and so from the grading engine."""
+
+    complete: bool
+    units_short: bool
+    short_reasons: tuple[str, ...]
+    grade: str
+    points: int | None
+    reasons: tuple[str, ...]
+    fallback: str
+    withheld_reason: str  # the decision's reason when it withholds the result, else ""
+
+
+# Per qualification: unit number -> (label, is external, is mandatory).
+Structure = dict[str, tuple[str, bool, bool]]
+
+
+def engine_facts(
+    facts: RegistrationFacts, structure: Structure, catalogue: Catalogue
+) -> EngineFacts:
+    """Ask awarding's decision (which runs the grading engine) about one registration.
+
+    A function of `facts` and the structure only, so the bulk path (`tracking.bulk`) may keep
+    its answer for every registration with the same facts.
+    """
+    decision = registration_decide(facts=facts, catalogue=catalogue)
+    explanation = decision.explanation
+    complete = bool(explanation.get("complete", False))
+    reasons = tuple(explanation.get("reasons", ()))
+    short: bool = False
+    short_reasons: tuple[str, ...] = ()
+    if not complete:
+        reported = {a.unit_number for a in facts.attempts}
+        fill = set(facts.awaiting_units) | {n for n, (_, external, mandatory) in structure.items()
+                                            if external and mandatory and n not in reported}
+        short, short_reasons = (_short_beyond(facts, fill - reported, catalogue) if fill
+                                else (True, reasons))
+    return EngineFacts(
+        complete=complete, units_short=short, short_reasons=short_reasons,
+        grade=str(explanation.get("grade", "")), points=explanation.get("points"),
+        reasons=reasons, fallback=_engine_fallback(explanation),
+        withheld_reason=decision.reason if decision.status == "withheld" else "",
+    )
+
+
+class RowParts(NamedTuple):
+    """A registration's tracking facts and what pages and reports show beside its status."""
+
+    facts: TrackingFacts
+    units_reported: tuple[str, ...]
+    points: int | None
+    predicted_grade: str
+    needs_to_progress: bool
+
+
+# A checkpoint 1 row: expects a result, declared at, needs to progress, predicted grade, late.
+CheckpointAnswer = tuple[bool, datetime | None, bool, str, bool]
+
+
+def row_parts(
+    *, status: str, created_at: datetime | None, is_late: bool, needs_result_to_progress: bool,
+    structure: Structure, reported: set[str] | frozenset[str], awaiting_units: set[str] | frozenset[str],
+    engine: EngineFacts, dates: SeriesDates, outside: Iterable[str], top_up_with: Iterable[str],
+    claimed: bool, claim_late: bool, sv_status: str, result: tuple[str, str],
+    checkpoint: CheckpointAnswer | None,
+) -> RowParts:
+    """One registration's `TrackingFacts`, from facts loaded in bulk (the same for every path)."""
+    ordered = sorted(structure.items())
+    internal_missing = tuple(label for number, (label, external, mandatory) in ordered
+                             if mandatory and not external and number not in reported)
+    entry_missing = tuple(label for number, (label, external, mandatory) in ordered
+                          if mandatory and external and number not in reported
+                          and number not in awaiting_units)
+    awaiting = tuple(structure.get(n, (f"Unit {n}",))[0] for n in sorted(awaiting_units)
+                     if n not in reported)
+    added_late = bool(checkpoint and checkpoint[4]) or (
+        dates.checkpoint_1 is not None and created_at is not None
+        and created_at > dates.checkpoint_1)
+    facts = TrackingFacts(
+        registration_status=status,
+        result_status=result[0],
+        result_grade=result[1],
+        engine_complete=engine.complete,
+        units_short=engine.units_short,
+        units_short_reasons=engine.short_reasons,
+        engine_grade=engine.grade,
+        engine_points=engine.points,
+        engine_reasons=engine.reasons,
+        engine_fallback=engine.fallback,
+        decision_reason=engine.withheld_reason,
+        internal_missing=internal_missing,
+        entry_missing=entry_missing,
+        awaiting=awaiting,
+        outside_units=tuple(outside),
+        top_up_with=tuple(top_up_with),
+        claimed=claimed,
+        claim_late=claim_late,
+        sv_status=sv_status,
+        sv_label=_SV_LABELS.get(sv_status, ""),
+        checkpoint_expects=checkpoint[0] if checkpoint else None,
+        checkpoint_declared=bool(checkpoint and checkpoint[1]),
+        added_late=added_late,
+        registered_late=is_late,
+    )
+    return RowParts(
+        facts=facts,
+        units_reported=tuple(structure.get(n, (f"Unit {n}",))[0] for n in sorted(reported)),
+        points=engine.points,
+        predicted_grade=checkpoint[3] if checkpoint else "",
+        needs_to_progress=checkpoint[2] if checkpoint else needs_result_to_progress,
+    )
+
+
+_SV_LABELS: dict[str, str] = dict(VerificationStatus.choices)
+
+
 def tracking_rows(
     registrations: list[Registration], *, now: datetime | None = None,
     catalogue: Catalogue | None = None,
 ) -> list[TrackingRow]:
-    """Statuses for many registrations with a fixed number of queries.
+    """Statuses for a list of registrations with a fixed number of queries, one engine question
+    per registration (pages: the rows keep their `Registration`; for whole centres and series,
+    `tracking.bulk` gives the same statuses faster).
 
     The registrations must come with `learner`, `qualification`, `qualification__suite` and
     `series` selected (see `tracking_queryset`).
@@ -212,7 +340,7 @@ def tracking_rows(
     results = {reg_id: (status, grade) for reg_id, status, grade in
                QualificationResult.objects.filter(registration_id__in=ids)
                .values_list("registration_id", "status", "grade")}
-    checkpoint_rows = {
+    checkpoint_rows: dict[int, CheckpointAnswer] = {
         reg_id: (expects, declared_at, progress, predicted, late)
         for reg_id, expects, declared_at, progress, predicted, late in
         CheckpointLearner.objects.filter(
@@ -221,70 +349,26 @@ def tracking_rows(
                       "needs_to_progress", "predicted_grade", "added_late")
     }
     dates_by = series_dates({r.series_id for r in registrations})
-    sv_labels = dict(VerificationStatus.choices)
     rows = []
     for r in registrations:
         af = awarding_facts[r.pk]
-        decision = registration_decide(facts=af, catalogue=catalogue)
-        explanation = decision.explanation
         structure = structures.get(r.qualification_id, {})
-        reported = {a.unit_number for a in af.attempts}
-        internal_missing = tuple(label for number, (label, external, mandatory) in
-                                 sorted(structure.items()) if mandatory and not external
-                                 and number not in reported)
-        entry_missing = tuple(label for number, (label, external, mandatory) in
-                              sorted(structure.items()) if mandatory and external
-                              and number not in reported and number not in af.awaiting_units)
-        awaiting = tuple(structure.get(n, (f"Unit {n}",))[0] for n in sorted(af.awaiting_units)
-                         if n not in reported)
-        complete = bool(explanation.get("complete", False))
-        short: bool = False
-        short_reasons: tuple[str, ...] = ()
-        if not complete:
-            fill = set(af.awaiting_units) | {n for n, (_, external, mandatory) in structure.items()
-                                             if external and mandatory and n not in reported}
-            short, short_reasons = (_short_beyond(af, fill - reported, catalogue) if fill
-                                    else (True, tuple(explanation.get("reasons", ()))))
         dates = dates_by.get((r.series_id, r.qualification.results_day_type), SeriesDates())
-        checkpoint = checkpoint_rows.get(r.pk)
-        sv_status = sv.get((r.centre_id, r.qualification.suite_id, r.qualification.sector), "")
-        result_status, result_grade = results.get(r.pk, ("", ""))
-        added_late = bool(checkpoint and checkpoint[4]) or (
-            dates.checkpoint_1 is not None and r.created_at is not None
-            and r.created_at > dates.checkpoint_1)
-        facts = TrackingFacts(
-            registration_status=r.status,
-            result_status=result_status,
-            result_grade=result_grade,
-            engine_complete=complete,
-            units_short=short,
-            units_short_reasons=short_reasons,
-            engine_grade=str(explanation.get("grade", "")),
-            engine_points=explanation.get("points"),
-            engine_reasons=tuple(explanation.get("reasons", ())),
-            engine_fallback=_engine_fallback(explanation),
-            decision_reason=decision.reason if decision.status == "withheld" else "",
-            internal_missing=internal_missing,
-            entry_missing=entry_missing,
-            awaiting=awaiting,
-            outside_units=tuple(outside.get(r.pk, ())),
-            top_up_with=tuple(siblings.get(r.pk, ())),
-            claimed=af.claimed,
-            claim_late=r.pk in late_claims,
-            sv_status=sv_status,
-            sv_label=sv_labels.get(sv_status, ""),
-            checkpoint_expects=checkpoint[0] if checkpoint else None,
-            checkpoint_declared=bool(checkpoint and checkpoint[1]),
-            added_late=added_late,
-            registered_late=r.is_late,
+        parts = row_parts(
+            status=r.status, created_at=r.created_at, is_late=r.is_late,
+            needs_result_to_progress=r.needs_result_to_progress, structure=structure,
+            reported={a.unit_number for a in af.attempts}, awaiting_units=af.awaiting_units,
+            engine=engine_facts(af, structure, catalogue), dates=dates,
+            outside=outside.get(r.pk, ()), top_up_with=siblings.get(r.pk, ()),
+            claimed=af.claimed, claim_late=r.pk in late_claims,
+            sv_status=sv.get((r.centre_id, r.qualification.suite_id, r.qualification.sector), ""),
+            result=results.get(r.pk, ("", "")), checkpoint=checkpoint_rows.get(r.pk),
         )
         rows.append(TrackingRow(
-            registration=r, facts=facts, dates=dates, status=status_of(facts, dates, now),
-            units_reported=tuple(structure.get(n, (f"Unit {n}",))[0] for n in sorted(reported)),
-            points=explanation.get("points"),
-            predicted_grade=checkpoint[3] if checkpoint else "",
-            needs_to_progress=checkpoint[2] if checkpoint else r.needs_result_to_progress,
-            now=now,
+            registration=r, facts=parts.facts, dates=dates,
+            status=status_of(parts.facts, dates, now), units_reported=parts.units_reported,
+            points=parts.points, predicted_grade=parts.predicted_grade,
+            needs_to_progress=parts.needs_to_progress, now=now,
         ))
     return rows
 
@@ -294,23 +378,6 @@ def tracking_queryset(registrations: QuerySet[Registration]) -> QuerySet[Registr
     return registrations.select_related(
         "learner", "qualification", "qualification__suite", "series", "centre"
     ).order_by("learner__last_name", "learner__first_name", "pk")
-
-
-def tracking_rows_chunked(
-    registrations: QuerySet[Registration], *, now: datetime | None = None,
-    catalogue: Catalogue | None = None, chunk: int = CHUNK,
-) -> Iterator[TrackingRow]:
-    """Rows for a large queryset, `chunk` registrations at a time (bounded memory and IN lists)."""
-    catalogue = catalogue or default_catalogue()
-    last = 0
-    base = registrations.select_related(
-        "learner", "qualification", "qualification__suite", "series", "centre").order_by("pk")
-    while True:
-        batch = list(base.filter(pk__gt=last)[:chunk])
-        if not batch:
-            return
-        yield from tracking_rows(batch, now=now, catalogue=catalogue)
-        last = batch[-1].pk
 
 
 def centre_tracking(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from itertools import groupby
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,20 +15,14 @@ from resultsday.accounts.models import User
 from resultsday.accounts.services import audit_record
 from resultsday.catalogue.models import Series
 from resultsday.centres.models import Centre
-from resultsday.formats.safe_output import CellValue, Sheet, write_csv, write_xlsx
-from resultsday.grading import Catalogue, default_catalogue
+from resultsday.grading import Catalogue
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Registration
+from resultsday.tracking.bulk import TrackedRegistration, tracked_registrations
 from resultsday.tracking.choices import CheckpointKind, ReportTrigger
 from resultsday.tracking.models import Checkpoint, CheckpointLearner, TrackingReport
-from resultsday.tracking.selectors import (
-    TrackingRow,
-    series_dates,
-    tracking_queryset,
-    tracking_rows,
-    tracking_rows_chunked,
-)
-from resultsday.tracking.status import StatusCode
+from resultsday.tracking.reports import report_summary, tracking_report_files
+from resultsday.tracking.selectors import series_dates, tracking_queryset, tracking_rows
 
 # Past reports kept per centre: a year of weekly reports plus on-demand ones.
 REPORTS_KEPT = 60
@@ -186,94 +179,12 @@ def checkpoint_declare(*, checkpoint: Checkpoint, actor: User, signed_name: str)
 
 # ---- tracking reports ---------------------------------------------------------------------
 
-LEARNER_COLUMNS = [
-    "Centre number", "Candidate number", "ULN", "UCI", "Surname", "First name", "QN",
-    "Qualification", "Series", "Status code", "Status", "What it means", "Action", "Deadline",
-    "Overdue", "Ofqual reason", "Expecting result", "Needs result to progress",
-    "Predicted grade", "UCAS applicant", "Units reported", "Units missing",
-    "Entries awaiting a result", "Standards verification", "Claim", "Points so far",
-]
-TEXT_COLUMNS = frozenset({0, 1, 2, 3})  # identifiers keep their leading zeros
 
-
-def _local(at: datetime | None) -> datetime | None:
-    # XLSX has no time zones: write the Europe/London wall-clock time.
-    return timezone.localtime(at).replace(tzinfo=None) if at is not None else None
-
-
-def learner_row(row: TrackingRow) -> list[CellValue]:
-    r = row.registration
-    s = row.status
-    return [
-        r.centre.number, r.learner.candidate_number, r.learner.uln, r.learner.uci,
-        r.learner.last_name, r.learner.first_name, r.qualification.qn, r.qualification.title,
-        r.series.name, s.code.value, s.label, s.meaning, s.action, _local(s.deadline),
-        "Yes" if row.overdue else "No", s.ofqual_reason.value if s.ofqual_reason else "",
-        row.expecting_result, "Yes" if row.needs_to_progress else "No", row.predicted_grade,
-        "Yes" if r.ucas_applicant else "No", "; ".join(row.units_reported),
-        "; ".join(row.units_missing), "; ".join(row.facts.awaiting),
-        row.facts.sv_label or "No record", row.claim_state, row.points,
-    ]
-
-
-def summary_rows(rows: Sequence[TrackingRow]) -> tuple[list[str], list[list[CellValue]]]:
-    """The Summary sheet: one row per qualification (and a total) by status."""
-    codes = list(StatusCode)
-    header = ["Qualification", "QN", "Learners", *[c.label for c in codes]]
-    by_qualification: dict[tuple[str, str], Counter[StatusCode]] = {}
-    for row in rows:
-        q = row.registration.qualification
-        by_qualification.setdefault((q.title, q.qn), Counter())[row.status.code] += 1
-    total: Counter[StatusCode] = Counter(row.status.code for row in rows)
-    body: list[list[CellValue]] = [
-        ["All qualifications", "", sum(total.values()), *[total.get(c, 0) for c in codes]]
-    ]
-    for (title, qn), counts in sorted(by_qualification.items()):
-        body.append([title, qn, sum(counts.values()), *[counts.get(c, 0) for c in codes]])
-    return header, body
-
-
-def report_summary(rows: Iterable[TrackingRow]) -> dict[str, Any]:
-    """Counts kept on the report row: by status, and by AO, qualification and status (AO view)."""
-    by_status: Counter[str] = Counter()
-    detail: Counter[tuple[int, str, str, str]] = Counter()
-    for row in rows:
-        q = row.registration.qualification
-        by_status[row.status.code.value] += 1
-        detail[(q.awarding_organisation_id, q.qn, q.title, row.status.code.value)] += 1
-    return {
-        "by_status": dict(by_status),
-        "detail": [{"ao": ao, "qn": qn, "title": title, "status": code, "count": n}
-                   for (ao, qn, title, code), n in sorted(detail.items())],
-    }
-
-
-def tracking_report_files(
-    *, centre: Centre, rows: Sequence[TrackingRow], now: datetime
-) -> tuple[bytes, bytes]:
-    """The workbook (Summary and Learner data sheets) and the CSV of the Learner data."""
-    header, body = summary_rows(rows)
-    body.append([])
-    body.append([f"Centre {centre.number} {centre.name}; generated "
-                 f"{timezone.localtime(now):%d %B %Y %H:%M} (Europe/London)."])
-    data = [learner_row(row) for row in rows]
-    xlsx = write_xlsx([
-        Sheet(title="Summary", header=header, rows=body),
-        Sheet(title="Learner data", header=LEARNER_COLUMNS, rows=data, text_columns=TEXT_COLUMNS),
-    ])
-    return xlsx, write_csv(LEARNER_COLUMNS, data)
-
-
-def tracking_report_create(
-    *, centre: Centre, trigger: ReportTrigger, actor: User | None = None,
-    now: datetime | None = None, catalogue: Catalogue | None = None,
+def _report_keep(
+    *, centre: Centre, trigger: ReportTrigger, actor: User | None, now: datetime,
+    rows: list[TrackedRegistration],
 ) -> TrackingReport:
-    """Generate and keep a tracking report for every registration at the centre."""
-    now = now or timezone.now()
-    rows = list(tracking_rows_chunked(Registration.objects.filter(centre=centre), now=now,
-                                      catalogue=catalogue))
-    rows.sort(key=lambda r: (r.registration.learner.last_name, r.registration.learner.first_name,
-                             r.registration.pk))
+    rows.sort(key=lambda row: (row.record.last_name, row.record.first_name, row.record.pk))
     xlsx, csv = tracking_report_files(centre=centre, rows=rows, now=now)
     with transaction.atomic():
         report = TrackingReport.objects.create(
@@ -286,20 +197,42 @@ def tracking_report_create(
     return report
 
 
+def tracking_report_create(
+    *, centre: Centre, trigger: ReportTrigger, actor: User | None = None,
+    now: datetime | None = None, catalogue: Catalogue | None = None,
+) -> TrackingReport:
+    """Generate and keep a tracking report for every registration at the centre."""
+    now = now or timezone.now()
+    rows = list(tracked_registrations(Registration.objects.filter(centre=centre), now=now,
+                                      catalogue=catalogue))
+    return _report_keep(centre=centre, trigger=trigger, actor=actor, now=now, rows=rows)
+
+
 def tracking_reports_generate_all(
     *, trigger: ReportTrigger = ReportTrigger.SCHEDULED, now: datetime | None = None,
     centre_ids: Iterable[int] | None = None,
 ) -> int:
     """A report for every centre with registrations (the weekly run). Returns how many.
 
-    Safe to run twice: it only adds another report, and old ones are pruned.
+    One pass over the registrations in centre order (`tracking.bulk`), each centre's report
+    kept as soon as its rows are complete. Safe to run twice: it only adds another report, and
+    old ones are pruned.
     """
-    catalogue = default_catalogue()
-    centres = Centre.objects.filter(registrations__isnull=False).distinct().order_by("pk")
+    now = now or timezone.now()
+    registrations = Registration.objects.all()
     if centre_ids is not None:
-        centres = centres.filter(pk__in=list(centre_ids))
+        registrations = registrations.filter(centre_id__in=list(centre_ids))
     made = 0
-    for centre in centres.iterator():
-        tracking_report_create(centre=centre, trigger=trigger, now=now, catalogue=catalogue)
+    centres: dict[int, Centre] = {}
+    for centre_id, rows in groupby(
+        tracked_registrations(registrations, now=now, by_centre=True),
+        key=lambda row: row.record.centre_id,
+    ):
+        if centre_id not in centres:
+            # Centres arrive in id order: fetch the next few hundred in one query.
+            centres = {c.pk: c for c in
+                       Centre.objects.filter(pk__gte=centre_id).order_by("pk")[:500]}
+        _report_keep(centre=centres[centre_id], trigger=trigger, actor=None, now=now,
+                     rows=list(rows))
         made += 1
     return made

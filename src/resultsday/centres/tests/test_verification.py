@@ -130,19 +130,23 @@ def test_the_learner_page_shows_the_status_beside_each_registration_in_one_query
     _set(sv_world, VerificationStatus.CENTRE_ACTION)
     client.force_login(sv_world.exams_officer_a)
     url = f"/learners/{sv_world.learner.pk}/"
-    page = get_page(client, url).content.decode()
+    with CaptureQueriesContext(connection) as one:
+        page = get_page(client, url).content.decode()
     assert "Certification pending – centre action required" in page
     for qn in ("601/7158/5", "601/7160/1", "601/7161/X"):
         qualification = make_qualification(sv_world.ao, qn=qn)
         Qualification.objects.filter(pk=qualification.pk).update(sector="business")
         make_registration(sv_world.learner, qualification)
-    with CaptureQueriesContext(connection) as four:  # four registrations, one SV query
+    with CaptureQueriesContext(connection) as four:
         page = get_page(client, url).content.decode()
     assert page.count("Certification pending – centre action required") == 4
-    verification_queries = [
-        q for q in four.captured_queries if "centres_standardsverification" in q["sql"]
-    ]
-    assert len(verification_queries) == 1
+
+    def verification_queries(captured: CaptureQueriesContext) -> int:
+        return sum("centres_standardsverification" in q["sql"] for q in captured.captured_queries)
+
+    # The page also shows each registration's tracking status, which reads the programme's
+    # status too; what matters is that four registrations cost no more queries than one.
+    assert verification_queries(four) == verification_queries(one)
 
 
 def test_a_learner_does_not_see_standards_verification(client, sv_world) -> None:

@@ -155,6 +155,17 @@ def test_the_tracking_page_says_what_is_missing_and_links_to_the_fix(client, wor
     assert "L2" in page
 
 
+def test_the_learner_page_shows_each_registrations_live_status(client, world) -> None:
+    add_checkpoint_dates(world.registration.series)
+    client.force_login(world.exams_officer_a)
+    with time_machine.travel(london(2026, 1, 10), tick=False):
+        page = get_page(client, f"/learners/{world.learner.pk}/").content.decode()
+    assert "Tracking status" in page and "External entry missing" in page
+    assert "Action: Enter the learner for the external assessment." in page
+    assert "Deadline: " in page and "2026" in page.split("Deadline: ")[1][:40]
+    assert f"/registrations/{world.registration.pk}/tracking/" in page
+
+
 def test_the_centre_home_links_to_the_dashboard(client, world) -> None:
     client.force_login(world.exams_officer_a)
     page = get_page(client, f"/centres/{world.centre_a.number}/").content.decode()

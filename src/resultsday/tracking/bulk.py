@@ -1,0 +1,344 @@
+"""Tracking in bulk: the live status of every registration of a centre, a series or everyone.
+
+`selectors.tracking_rows` serves pages: its rows keep their `Registration` (templates follow
+its relations) and it asks awarding's decision once per registration. Reports and whole-
+population figures come from here instead, with the same statuses:
+
+- registrations are read as plain values (`TrackedRegistration.record`), never as model
+  instances, a chunk at a time, in pk order or in centre order (`by_centre`: each centre's
+  rows arrive together, so every centre's report comes out of one pass);
+- every fact table is read once per chunk by one `values_list` query filtered by a subquery
+  on the chunk (no IN list of thousands of ids for the driver to build);
+- awarding's decision (`registration_decide`, on the grading engine) is asked once per distinct
+  set of engine inputs in the pass: registrations with the same qualification, cohort date, unit
+  results, entries, claim and verification get the same answer;
+- the same `selectors.row_parts` and `status.status_of` as the page path turn facts into a
+  status. `test_bulk.py` checks that both paths agree registration by registration.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import NamedTuple
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from resultsday.assessment.models import UnitResult
+from resultsday.awarding.decisions import RegistrationFacts, UnitAttempt
+from resultsday.awarding.models import Claim, QualificationResult
+from resultsday.catalogue.models import Qualification, Series, Unit
+from resultsday.centres.choices import VerificationStatus
+from resultsday.centres.models import StandardsVerification
+from resultsday.grading import Catalogue, default_catalogue
+from resultsday.learners.choices import EntryStatus, RegistrationStatus
+from resultsday.learners.models import Entry, Registration
+from resultsday.tracking.choices import CheckpointKind
+from resultsday.tracking.models import CheckpointLearner
+from resultsday.tracking.selectors import (
+    CheckpointAnswer,
+    EngineFacts,
+    Structure,
+    _label,
+    _structures,
+    claim_state,
+    engine_facts,
+    row_parts,
+    series_dates,
+    units_missing,
+)
+from resultsday.tracking.status import (
+    SeriesDates,
+    Status,
+    TrackingFacts,
+    expecting_result_flag,
+    issues_of,
+    status_of,
+)
+
+CHUNK = 5000
+# Engine answers kept per pass; past this the store starts again (bounded memory).
+ENGINE_ANSWERS_KEPT = 200_000
+
+_RECORD_FIELDS = (
+    "pk", "learner_id", "centre_id", "qualification_id", "series_id", "status", "registered_on",
+    "created_at", "is_late", "ucas_applicant", "needs_result_to_progress",
+    "learner__candidate_number", "learner__uln", "learner__uci", "learner__last_name",
+    "learner__first_name", "centre__number",
+)
+
+
+class RegistrationRecord(NamedTuple):
+    """One registration as plain values, in `_RECORD_FIELDS` order."""
+
+    pk: int
+    learner_id: int
+    centre_id: int
+    qualification_id: int
+    series_id: int
+    status: str
+    registered_on: date
+    created_at: datetime | None
+    is_late: bool
+    ucas_applicant: bool
+    needs_result_to_progress: bool
+    candidate_number: str
+    uln: str
+    uci: str
+    last_name: str
+    first_name: str
+    centre_number: str
+
+
+class QualificationInfo(NamedTuple):
+    pk: int
+    qn: str
+    title: str
+    suite_id: int
+    sector: str
+    results_day_type: str
+    awarding_organisation_id: int
+    programme: str  # as awarding names it in a decision's reason
+    structure: Structure
+    unit_ids: frozenset[int]
+
+
+class TrackedRegistration(NamedTuple):
+    """A registration's live status with the facts behind it (a report's Learner data row)."""
+
+    record: RegistrationRecord
+    qualification: QualificationInfo
+    series_name: str
+    facts: TrackingFacts
+    dates: SeriesDates
+    status: Status
+    units_reported: tuple[str, ...]
+    points: int | None
+    predicted_grade: str
+    needs_to_progress: bool
+    now: datetime
+
+    @property
+    def overdue(self) -> bool:
+        return self.status.overdue(self.now)
+
+    @property
+    def expecting_result(self) -> str:
+        return expecting_result_flag(self.facts)
+
+    @property
+    def units_missing(self) -> tuple[str, ...]:
+        return units_missing(self.facts)
+
+    @property
+    def claim_state(self) -> str:
+        return claim_state(self.facts)
+
+    def issues(self) -> list[Status]:
+        return issues_of(self.facts, self.dates, self.now)
+
+
+class _Reference(NamedTuple):
+    """What every chunk of a pass shares: catalogue rows, key dates, series names."""
+
+    qualifications: dict[int, QualificationInfo]
+    units: dict[int, tuple[str, str, tuple[int, str, int]]]  # id -> number, label, unit order
+    series_names: dict[int, str]
+    dates: dict[tuple[int, str], SeriesDates]
+
+
+def _reference() -> _Reference:
+    structures, unit_ids = _structures(set(Qualification.objects.values_list("pk", flat=True)))
+    qualifications = {
+        pk: QualificationInfo(pk, qn, title, suite_id, sector, rdt, ao_id,
+                              f"{suite_name} {sector.replace('-', ' ')}",
+                              structures.get(pk, {}), frozenset(unit_ids.get(pk, ())))
+        for pk, qn, title, suite_id, sector, rdt, ao_id, suite_name in
+        Qualification.objects.values_list("pk", "qn", "title", "suite_id", "sector",
+                                          "results_day_type", "awarding_organisation_id",
+                                          "suite__name")
+    }
+    units = {pk: (number, _label(number, title), (suite_id, code, pk))
+             for pk, number, title, suite_id, code in
+             Unit.objects.values_list("pk", "number", "title", "suite_id", "code")}
+    series_names = dict(Series.objects.values_list("pk", "name"))
+    return _Reference(qualifications, units, series_names, series_dates(series_names))
+
+
+def _chunks_by_pk(
+    registrations: QuerySet[Registration], chunk: int
+) -> Iterator[tuple[list[RegistrationRecord], QuerySet[Registration]]]:
+    last = 0
+    while True:
+        records = [RegistrationRecord._make(values) for values in
+                   registrations.filter(pk__gt=last).order_by("pk").values_list(
+                       *_RECORD_FIELDS)[:chunk]]
+        if not records:
+            return
+        yield records, registrations.filter(pk__gt=last, pk__lte=records[-1].pk)
+        last = records[-1].pk
+
+
+def _chunks_by_centre(
+    registrations: QuerySet[Registration], chunk: int
+) -> Iterator[tuple[list[RegistrationRecord], QuerySet[Registration]]]:
+    """Whole centres at a time, about `chunk` registrations (a larger centre is read alone)."""
+    sizes = list(registrations.order_by("centre_id").values("centre_id")
+                 .annotate(n=Count("pk")).values_list("centre_id", "n"))
+    group: list[int] = []
+    total = 0
+    for index, (centre_id, n) in enumerate(sizes):
+        group.append(centre_id)
+        total += n
+        if total >= chunk or index == len(sizes) - 1:
+            scope = registrations.filter(centre_id__in=group)
+            if len(group) == 1 and total > chunk:
+                for records, part in _chunks_by_pk(scope, chunk):
+                    yield records, part
+            else:
+                records = [RegistrationRecord._make(values) for values in
+                           scope.order_by("centre_id", "pk").values_list(*_RECORD_FIELDS)]
+                yield records, scope
+            group, total = [], 0
+
+
+def tracked_registrations(
+    registrations: QuerySet[Registration], *, now: datetime | None = None,
+    catalogue: Catalogue | None = None, chunk: int = CHUNK, by_centre: bool = False,
+) -> Iterator[TrackedRegistration]:
+    """The live status of every registration in the queryset, a chunk at a time.
+
+    In pk order, or with `by_centre` in centre order (then pk), each centre's rows together.
+    """
+    now = now or timezone.now()
+    catalogue = catalogue or default_catalogue()
+    reference = _reference()
+    answers: dict[tuple[object, ...], EngineFacts] = {}
+    chunks = _chunks_by_centre if by_centre else _chunks_by_pk
+    for records, scope in chunks(registrations, chunk):
+        if len(answers) > ENGINE_ANSWERS_KEPT:
+            answers.clear()
+        yield from _tracked_chunk(records, scope, reference=reference, answers=answers,
+                                  now=now, catalogue=catalogue)
+
+
+def _tracked_chunk(
+    records: list[RegistrationRecord], scope: QuerySet[Registration], *,
+    reference: _Reference, answers: dict[tuple[object, ...], EngineFacts], now: datetime,
+    catalogue: Catalogue,
+) -> Iterator[TrackedRegistration]:
+    ids = scope.order_by().values("pk")
+    # Unit results in the order awarding reads them: by unit (suite, code), then attempt.
+    attempts: dict[int, list[tuple[int, str, int | None, bool]]] = defaultdict(list)
+    for reg_id, unit_id, grade, points, retake in UnitResult.objects.filter(
+        registration_id__in=ids
+    ).order_by("registration_id", "unit__suite_id", "unit__code", "attempt").values_list(
+        "registration_id", "unit_id", "grade", "points", "is_retake"
+    ):
+        attempts[reg_id].append((unit_id, grade, points, retake))
+    entries: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for reg_id, unit_id, series_id in Entry.objects.filter(
+        registration_id__in=ids, status=EntryStatus.ENTERED
+    ).order_by().values_list("registration_id", "unit_id", "series_id"):
+        entries[reg_id].append((unit_id, series_id))
+    claims = dict(Claim.objects.filter(registration_id__in=ids).order_by()
+                  .values_list("registration_id", "is_late"))
+    results = {reg_id: (status, grade) for reg_id, status, grade in
+               QualificationResult.objects.filter(registration_id__in=ids).order_by()
+               .values_list("registration_id", "status", "grade")}
+    checkpoints: dict[int, CheckpointAnswer] = {
+        reg_id: (expects, declared_at, progress, predicted, late)
+        for reg_id, expects, declared_at, progress, predicted, late in
+        CheckpointLearner.objects.filter(
+            registration_id__in=ids, checkpoint__kind=CheckpointKind.CHECKPOINT_1
+        ).values_list("registration_id", "expects_result", "checkpoint__declared_at",
+                      "needs_to_progress", "predicted_grade", "added_late")
+    }
+    active: dict[tuple[int, int, str], list[tuple[int, str]]] = defaultdict(list)
+    quals = reference.qualifications
+    for pk, learner_id, qid in Registration.objects.filter(
+        learner_id__in=scope.order_by().values("learner_id"), status=RegistrationStatus.ACTIVE
+    ).order_by("pk").values_list("pk", "learner_id", "qualification_id"):
+        q = quals[qid]
+        active[(learner_id, q.suite_id, q.sector)].append((pk, f"{q.title} ({q.qn})"))
+    verification = {
+        (centre_id, suite_id, sector): status
+        for centre_id, suite_id, sector, status in StandardsVerification.objects.filter(
+            centre_id__in=scope.order_by().values("centre_id")
+        ).order_by().values_list("centre_id", "suite_id", "sector", "status")
+    }
+    units = reference.units
+    released_status = VerificationStatus.RELEASED.value
+    active_status = RegistrationStatus.ACTIVE.value
+    for r in records:
+        q = quals[r.qualification_id]
+        structure = q.structure
+        mine = attempts.get(r.pk, ())
+        key_attempts = tuple((units[unit_id][0], grade, points, retake, unit_id in q.unit_ids)
+                             for unit_id, grade, points, retake in mine)
+        awaiting = frozenset(units[unit_id][0] for unit_id, series_id in entries.get(r.pk, ())
+                             if series_id == r.series_id)
+        claim_late = claims.get(r.pk)
+        sv_status = verification.get((r.centre_id, q.suite_id, q.sector), "")
+        released = (sv_status == released_status) if sv_status else None
+        key = (r.qualification_id, r.registered_on, key_attempts, awaiting,
+               claim_late is not None, released)
+        engine = answers.get(key)
+        if engine is None:
+            facts = RegistrationFacts(
+                qualification_qn=q.qn, registered_on=r.registered_on,
+                attempts=[UnitAttempt(*attempt) for attempt in key_attempts],
+                awaiting_units=set(awaiting), claimed=claim_late is not None,
+                verification_released=released, programme=q.programme,
+            )
+            engine = answers[key] = engine_facts(facts, structure, catalogue)
+        outside: list[str] = []
+        if mine and any(not attempt[4] for attempt in key_attempts):
+            seen = sorted({unit_id for unit_id, *_ in mine if unit_id not in q.unit_ids},
+                          key=lambda unit_id: units[unit_id][2])
+            outside = [units[unit_id][1] for unit_id in seen]
+        siblings: list[str] = []
+        if r.status == active_status:
+            siblings = [name for pk, name in active.get((r.learner_id, q.suite_id, q.sector), ())
+                        if pk != r.pk]
+        dates = reference.dates.get((r.series_id, q.results_day_type), _NO_DATES)
+        parts = row_parts(
+            status=r.status, created_at=r.created_at, is_late=r.is_late,
+            needs_result_to_progress=r.needs_result_to_progress, structure=structure,
+            reported={attempt[0] for attempt in key_attempts}, awaiting_units=awaiting,
+            engine=engine, dates=dates, outside=outside, top_up_with=siblings,
+            claimed=claim_late is not None, claim_late=bool(claim_late), sv_status=sv_status,
+            result=results.get(r.pk, ("", "")), checkpoint=checkpoints.get(r.pk),
+        )
+        yield TrackedRegistration(
+            record=r, qualification=q, series_name=reference.series_names.get(r.series_id, ""),
+            facts=parts.facts, dates=dates, status=status_of(parts.facts, dates, now),
+            units_reported=parts.units_reported, points=parts.points,
+            predicted_grade=parts.predicted_grade, needs_to_progress=parts.needs_to_progress,
+            now=now,
+        )
+
+
+_NO_DATES = SeriesDates()
+
+
+def centre_tracked(
+    *, centre_id: int, now: datetime | None = None, catalogue: Catalogue | None = None,
+) -> list[TrackedRegistration]:
+    """Every registration of one centre with its live status, by learner name."""
+    rows = list(tracked_registrations(Registration.objects.filter(centre_id=centre_id), now=now,
+                                      catalogue=catalogue))
+    rows.sort(key=lambda row: (row.record.last_name, row.record.first_name, row.record.pk))
+    return rows
+
+
+__all__ = [
+    "CHUNK",
+    "QualificationInfo",
+    "RegistrationRecord",
+    "TrackedRegistration",
+    "centre_tracked",
+    "tracked_registrations",
+]

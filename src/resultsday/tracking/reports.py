@@ -1,0 +1,146 @@
+"""The tracking report's files: an XLSX workbook (Summary and Learner data) and the same data as CSV.
+
+Rows come from `tracking.bulk`. The workbook is written in openpyxl's write-only mode (cells
+stream straight to the sheet's XML, no cell objects kept) with the same safety as
+`formats.safe_output.write_xlsx`: every text cell is neutralised (OWASP CSV injection) and
+stored as text, identifiers keep Excel's Text format, the heading row is bold and frozen.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import openpyxl
+from django.utils import timezone
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from resultsday.centres.models import Centre
+from resultsday.formats.columns import column_letter
+from resultsday.formats.safe_output import TEXT_FORMAT, CellValue, neutralise, write_csv
+from resultsday.tracking.bulk import TrackedRegistration
+from resultsday.tracking.status import StatusCode
+
+LEARNER_COLUMNS = [
+    "Centre number", "Candidate number", "ULN", "UCI", "Surname", "First name", "QN",
+    "Qualification", "Series", "Status code", "Status", "What it means", "Action", "Deadline",
+    "Overdue", "Ofqual reason", "Expecting result", "Needs result to progress",
+    "Predicted grade", "UCAS applicant", "Units reported", "Units missing",
+    "Entries awaiting a result", "Standards verification", "Claim", "Points so far",
+]
+TEXT_COLUMNS = frozenset({0, 1, 2, 3})  # identifiers keep their leading zeros
+
+
+def _local(at: datetime | None) -> datetime | None:
+    # XLSX has no time zones: write the Europe/London wall-clock time.
+    return timezone.localtime(at).replace(tzinfo=None) if at is not None else None
+
+
+def learner_row(row: TrackedRegistration) -> list[CellValue]:
+    r = row.record
+    q = row.qualification
+    s = row.status
+    return [
+        r.centre_number, r.candidate_number, r.uln, r.uci, r.last_name, r.first_name, q.qn,
+        q.title, row.series_name, s.code.value, s.label, s.meaning, s.action, _local(s.deadline),
+        "Yes" if row.overdue else "No", s.ofqual_reason.value if s.ofqual_reason else "",
+        row.expecting_result, "Yes" if row.needs_to_progress else "No", row.predicted_grade,
+        "Yes" if r.ucas_applicant else "No", "; ".join(row.units_reported),
+        "; ".join(row.units_missing), "; ".join(row.facts.awaiting),
+        row.facts.sv_label or "No record", row.claim_state, row.points,
+    ]
+
+
+def summary_rows(rows: Sequence[TrackedRegistration]) -> tuple[list[str], list[list[CellValue]]]:
+    """The Summary sheet: one row per qualification (and a total) by status."""
+    codes = list(StatusCode)
+    header = ["Qualification", "QN", "Learners", *[c.label for c in codes]]
+    by_qualification: dict[tuple[str, str], Counter[StatusCode]] = {}
+    for row in rows:
+        q = row.qualification
+        by_qualification.setdefault((q.title, q.qn), Counter())[row.status.code] += 1
+    total: Counter[StatusCode] = Counter(row.status.code for row in rows)
+    body: list[list[CellValue]] = [
+        ["All qualifications", "", sum(total.values()), *[total.get(c, 0) for c in codes]]
+    ]
+    for (title, qn), counts in sorted(by_qualification.items()):
+        body.append([title, qn, sum(counts.values()), *[counts.get(c, 0) for c in codes]])
+    return header, body
+
+
+def report_summary(rows: Iterable[TrackedRegistration]) -> dict[str, Any]:
+    """Counts kept on the report row: by status, and by AO, qualification and status (AO view)."""
+    by_status: Counter[str] = Counter()
+    detail: Counter[tuple[int, str, str, str]] = Counter()
+    for row in rows:
+        q = row.qualification
+        by_status[row.status.code.value] += 1
+        detail[(q.awarding_organisation_id, q.qn, q.title, row.status.code.value)] += 1
+    return {
+        "by_status": dict(by_status),
+        "detail": [{"ao": ao, "qn": qn, "title": title, "status": code, "count": n}
+                   for (ao, qn, title, code), n in sorted(detail.items())],
+    }
+
+
+def tracking_report_files(
+    *, centre: Centre, rows: Sequence[TrackedRegistration], now: datetime
+) -> tuple[bytes, bytes]:
+    """The workbook (Summary and Learner data sheets) and the CSV of the Learner data."""
+    header, body = summary_rows(rows)
+    body.append([])
+    body.append([f"Centre {centre.number} {centre.name}; generated "
+                 f"{timezone.localtime(now):%d %B %Y %H:%M} (Europe/London)."])
+    data = [learner_row(row) for row in rows]
+    xlsx = _write_xlsx([("Summary", header, body, frozenset()),
+                        ("Learner data", LEARNER_COLUMNS, data, TEXT_COLUMNS)])
+    return xlsx, write_csv(LEARNER_COLUMNS, data)
+
+
+def _write_xlsx(
+    sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[CellValue]], Collection[int]]],
+) -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, header, rows, text_columns in sheets:
+        sheet = workbook.create_sheet(title=title)
+        # Write-only sheets take their column widths and frozen pane before any row.
+        widths: dict[int, int] = {}
+        for row in [header, *rows]:
+            for index, value in enumerate(row):
+                shown = 0 if value is None else len(str(value))
+                if shown > widths.get(index, 0):
+                    widths[index] = shown
+        for index, width in widths.items():
+            dimension = sheet.column_dimensions[column_letter(index)]
+            dimension.width = min(max(width + 2, 10), 80)
+            if index in text_columns:
+                dimension.number_format = TEXT_FORMAT
+        sheet.freeze_panes = "A2"
+        heading = []
+        for index, name in enumerate(header):
+            cell = WriteOnlyCell(sheet, value=neutralise(name))
+            cell.font = bold
+            if index in text_columns:
+                cell.number_format = TEXT_FORMAT
+            heading.append(cell)
+        sheet.append(heading)
+        for number, row in enumerate(rows, start=2):
+            try:
+                values: list[Any] = [neutralise(v) if isinstance(v, str) else v for v in row]
+                for index in text_columns:
+                    if index < len(values):
+                        values[index] = cell = WriteOnlyCell(sheet, value=values[index])
+                        cell.number_format = TEXT_FORMAT
+                sheet.append(values)
+            except Exception as exc:  # openpyxl's IllegalCharacterError
+                raise ValueError(
+                    f"Sheet {title!r} row {number} holds a character that XLSX files cannot "
+                    "store") from exc
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
