@@ -57,20 +57,62 @@ def _withheld(reason: str, explanation: dict[str, Any] | None = None) -> Decisio
     return Decision(ResultStatus.WITHHELD, "", None, reason[:300], explanation or {})
 
 
+# The reasons a decision gives, one function each, shared by `registration_decide` and the
+# set-based decisions of an awarding run (awarding/bulk.py), so both say exactly the same.
+
+
+def reason_no_specification(qn: str) -> str:
+    return f"No grading specification is loaded for {qn}."
+
+
+def reason_outside(outside: list[str], title: str) -> str:
+    units = ", ".join(f"unit {n}" for n in outside)
+    return (f"Invalid unit combination: {units} {'is' if len(outside) == 1 else 'are'} not "
+            f"part of {title}.")
+
+
+def reason_pending(awaiting: list[str]) -> str:
+    """`awaiting`: the unit numbers entered in the series without a result, sorted."""
+    return f"Awaiting the external result for {', '.join(f'unit {n}' for n in awaiting)}."
+
+
+def reason_incomplete(reasons: tuple[str, ...]) -> str:
+    return ("; ".join(reasons) or "Unit results are missing.")[:300]
+
+
+REASON_NO_CLAIM = "The full award claim has not been made."
+
+
+def reason_verification(programme: str) -> str:
+    return f"Standards verification is not released for {programme or 'the programme'}."
+
+
+def reason_fallback(title: str, qn: str) -> str:
+    return f"Awarded {title} ({qn}) instead."
+
+
+def reason_unclassified(reasons: tuple[str, ...]) -> str:
+    return "; ".join(reasons)[:300] or "Unclassified."
+
+
+REASON_AWARDED = "Awarded."
+
+
 def registration_decide(*, facts: RegistrationFacts, catalogue: Catalogue) -> Decision:
+    """One registration's decision, by the reference engine (`grading.grade`).
+
+    An awarding run decides whole batches in columns instead (`awarding.bulk.batch_decide`),
+    with these conditions in this order and these reasons.
+    """
     spec = catalogue.qualifications.get(facts.qualification_qn)
     if spec is None:
-        return _withheld(f"No grading specification is loaded for {facts.qualification_qn}.")
+        return _withheld(reason_no_specification(facts.qualification_qn))
     if spec.structure is not None:
         known = spec.structure.units
         outside = sorted({a.unit_number for a in facts.attempts
                           if not a.in_structure or a.unit_number not in known})
         if outside:
-            units = ", ".join(f"unit {n}" for n in outside)
-            return _withheld(
-                f"Invalid unit combination: {units} {'is' if len(outside) == 1 else 'are'} not "
-                f"part of {spec.title}."
-            )
+            return _withheld(reason_outside(outside, spec.title))
     by_unit: dict[str, list[Attempt]] = {}
     for attempt in facts.attempts:
         by_unit.setdefault(attempt.unit_number, []).append(
@@ -89,22 +131,17 @@ def registration_decide(*, facts: RegistrationFacts, catalogue: Catalogue) -> De
     if not outcome.complete:
         awaiting = sorted(facts.awaiting_units - set(by_unit))
         if awaiting:
-            units = ", ".join(f"unit {n}" for n in awaiting)
-            return Decision(ResultStatus.PENDING, "", None,
-                            f"Awaiting the external result for {units}.", explanation)
-        return _withheld("; ".join(outcome.reasons) or "Unit results are missing.", explanation)
+            return Decision(ResultStatus.PENDING, "", None, reason_pending(awaiting), explanation)
+        return _withheld(reason_incomplete(outcome.reasons), explanation)
     if not facts.claimed:
-        return _withheld("The full award claim has not been made.", explanation)
+        return _withheld(REASON_NO_CLAIM, explanation)
     if facts.verification_released is not True:
-        return _withheld(
-            f"Standards verification is not released for {facts.programme or 'the programme'}.",
-            explanation,
-        )
+        return _withheld(reason_verification(facts.programme), explanation)
     if outcome.grade == "U":
         if outcome.fallback is not None:
             fb = outcome.fallback
             return Decision(ResultStatus.FALLBACK, fb.grade, fb.points,
-                            f"Awarded {fb.title} ({fb.qualification}) instead.", explanation)
+                            reason_fallback(fb.title, fb.qualification), explanation)
         return Decision(ResultStatus.UNCLASSIFIED, "U", outcome.points,
-                        "; ".join(outcome.reasons)[:300] or "Unclassified.", explanation)
-    return Decision(ResultStatus.ISSUED, outcome.grade, outcome.points, "Awarded.", explanation)
+                        reason_unclassified(outcome.reasons), explanation)
+    return Decision(ResultStatus.ISSUED, outcome.grade, outcome.points, REASON_AWARDED, explanation)

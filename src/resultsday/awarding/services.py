@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from resultsday.accounts.choices import AuditAction
 from resultsday.accounts.models import User
 from resultsday.accounts.services import audit_record
 from resultsday.assessment.models import UnitResult
+from resultsday.awarding.bulk import PreparedBatch, batch_prepare, batch_write
 from resultsday.awarding.choices import Direction, ResultStatus, RunMode, RunPolicy, RunStatus
 from resultsday.awarding.decisions import (
     Decision,
@@ -24,19 +26,18 @@ from resultsday.awarding.decisions import (
 from resultsday.awarding.models import (
     AwardingRun,
     Claim,
-    PreviewChange,
     QualificationResult,
     QualificationResultVersion,
 )
 from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import KeyDate, QualificationUnit, Series
 from resultsday.centres.models import StandardsVerification
-from resultsday.core.db import rows_insert
 from resultsday.grading import Catalogue, default_catalogue
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Registration
+from resultsday.release.cache import registrations_results_changed
 
-BATCH_SIZE = 500
+BATCH_SIZE = 5000
 
 
 class AwardingError(Exception):
@@ -70,7 +71,10 @@ def registration_facts(
     series_of = {r.pk: r.series_id for r in registrations}
     hidden: dict[int, set[str]] = {}
     for reg_id, unit_id, number, grade, points, retake, external, series_id in (
-        UnitResult.objects.filter(registration_id__in=ids).values_list(
+        # ordered by ids, not by the models' default orderings (learner names, unit codes),
+        # which cost joins: a unit's attempts still come in attempt order
+        UnitResult.objects.filter(registration_id__in=ids)
+        .order_by("registration_id", "unit_id", "attempt").values_list(
             "registration_id", "unit_id", "unit__number", "grade", "points", "is_retake",
             "unit__assessment", "series_id",
         )
@@ -180,6 +184,7 @@ def result_record(
         points=decision.points, previous_grade=previous_grade, reason=decision.reason,
         explanation=decision.explanation, run=run, changed_by=changed_by,
     )
+    registrations_results_changed(registration_ids=[registration_id])
     return True
 
 
@@ -222,10 +227,16 @@ def awarding_run_execute(
 ) -> AwardingRun:
     """Work through the run in batches, each committed with its checkpoint. Safe to run twice.
 
-    Each batch locks the run row, reads the checkpoint, evaluates the next registrations and
-    writes new result versions (only where a result changed) together with the new checkpoint.
-    A run killed between batches resumes from its checkpoint; one killed inside a batch lost
-    only that uncommitted batch. Two workers on one run take turns batch by batch.
+    Each batch is evaluated set-based (`awarding.bulk`: facts in columns, `grading.bulk`, the
+    decisions of `registration_decide`); then, in one transaction that locks the run row and
+    checks the checkpoint is still the one the batch follows, its new result versions (only
+    where a result changed) are written together with the new checkpoint. A run killed between
+    batches resumes from its checkpoint; one killed inside a batch lost only that uncommitted
+    batch. Two workers on one run take turns batch by batch: a batch prepared from a
+    checkpoint another worker has since moved is dropped, not written.
+
+    Outside a transaction the next batch is read and evaluated while the last one is written
+    (a thread with its own database connection writes), so the database and Python work at once.
     """
     catalogue = catalogue or default_catalogue()
     claimed = AwardingRun.objects.filter(
@@ -234,129 +245,128 @@ def awarding_run_execute(
     if not claimed:
         return AwardingRun.objects.get(pk=run_id)
     AwardingRun.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=timezone.now())
+    if not transaction.get_connection().in_atomic_block:
+        stopped = _execute_pipelined(run_id, batch_size, catalogue, progress)
+        if stopped is not None:
+            return stopped
     while True:
         with transaction.atomic():
             run = AwardingRun.objects.select_for_update().select_related("series").get(pk=run_id)
             if run.status != RunStatus.RUNNING:
                 return run
-            batch = list(
-                registrations_expecting_results(run.series)
-                .filter(pk__gt=run.last_registration_id)
-                .select_related("qualification", "qualification__suite")
-                .order_by("pk")[:batch_size]
-            )
-            if not batch:
-                run.status = RunStatus.FINISHED
-                run.finished_at = timezone.now()
-                run.save(update_fields=["status", "finished_at"])
-                audit_record(
-                    actor=None, action=AuditAction.AWARDING_RUN_FINISHED, obj=run,
-                    awarding_organisation=run.series.awarding_organisation,
-                    summary=f"Awarding run {run.pk} finished: {_describe(run.counts)}",
-                )
+            batch = batch_prepare(run=run, after=run.last_registration_id, limit=batch_size,
+                                  catalogue=catalogue)
+            if batch is None:
+                _finish(run)
                 break
-            counts = Counter(run.counts)
-            counts.update(_award_batch(run, batch, catalogue))
-            run.counts = dict(counts)
-            run.processed += len(batch)
-            run.last_registration_id = batch[-1].pk
-            run.save(update_fields=["counts", "processed", "last_registration_id"])
+            _write_batch(run, batch)
         if progress is not None:
             progress(run)
     return run
 
 
+def _execute_pipelined(
+    run_id: int, batch_size: int, catalogue: Catalogue,
+    progress: Callable[[AwardingRun], None] | None,
+) -> AwardingRun | None:
+    """Prepare the next batch here while writer threads write the last ones; None when no batch
+    is left (the caller then finishes the run under its lock), or the run if it stopped.
+
+    On PostgreSQL two writers overlap: batch k+1 is copied in while batch k commits (its
+    foreign keys are checked at commit), and k+1 takes the run's lock only once k is done.
+    """
+    run = AwardingRun.objects.select_related("series").get(pk=run_id)
+    after = run.last_registration_id
+    depth = 2 if transaction.get_connection().vendor == "postgresql" else 1
+    writers = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="awarding-writer")
+               for _ in range(depth)]
+    inflight: deque[Future[AwardingRun | None]] = deque()
+    submitted = 0
+    try:
+        while True:
+            batch = batch_prepare(run=run, after=after, limit=batch_size, catalogue=catalogue)
+            stopped = False
+            while inflight and (len(inflight) >= depth or batch is None or stopped):
+                written = inflight.popleft().result()
+                if written is None:
+                    stopped = True  # stopped, or another worker moved the checkpoint
+                elif progress is not None:
+                    progress(written)
+            if stopped:
+                run = AwardingRun.objects.select_related("series").get(pk=run_id)
+                if run.status != RunStatus.RUNNING:
+                    return run
+                after = run.last_registration_id
+                continue
+            if batch is None:
+                return None
+            previous = inflight[-1] if inflight else None
+            inflight.append(writers[submitted % depth].submit(
+                _write_batch_locked, run_id, batch, previous))
+            submitted += 1
+            after = batch.last
+    finally:
+        for future in inflight:
+            future.exception()  # let the writes in flight finish (or fail) before returning
+        for writer in writers:
+            writer.submit(connections.close_all).result()
+            writer.shutdown()
+
+
+class _Superseded(Exception):
+    """The batch no longer follows the run's checkpoint: roll its writes back."""
+
+
+def _write_batch_locked(
+    run_id: int, batch: PreparedBatch, previous: Future[AwardingRun | None] | None
+) -> AwardingRun | None:
+    """Write a prepared batch, then, once the batch before it is done, lock the run and keep
+    the writes only if the run is still running from the checkpoint the batch follows."""
+    try:
+        with transaction.atomic():
+            counts = batch_write(run=AwardingRun.objects.get(pk=run_id), batch=batch)
+            if previous is not None and previous.result() is None:
+                raise _Superseded
+            run = AwardingRun.objects.select_for_update().select_related("series").get(pk=run_id)
+            if run.status != RunStatus.RUNNING or run.last_registration_id != batch.after:
+                raise _Superseded
+            _move_checkpoint(run, batch, counts)
+    except _Superseded:
+        return None
+    except IntegrityError:
+        # another worker wrote these results first (the unique result per registration)
+        if AwardingRun.objects.get(pk=run_id).last_registration_id == batch.after:
+            raise
+        return None
+    return run
+
+
+def _move_checkpoint(run: AwardingRun, batch: PreparedBatch, batch_counts: Counter[str]) -> None:
+    counts = Counter(run.counts)
+    counts.update(batch_counts)
+    run.counts = dict(counts)
+    run.processed += len(batch.rows.ids)
+    run.last_registration_id = batch.last
+    run.save(update_fields=["counts", "processed", "last_registration_id"])
+
+
+def _write_batch(run: AwardingRun, batch: PreparedBatch) -> None:
+    _move_checkpoint(run, batch, batch_write(run=run, batch=batch))
+
+
+def _finish(run: AwardingRun) -> None:
+    run.status = RunStatus.FINISHED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    audit_record(
+        actor=None, action=AuditAction.AWARDING_RUN_FINISHED, obj=run,
+        awarding_organisation=run.series.awarding_organisation,
+        summary=f"Awarding run {run.pk} finished: {_describe(run.counts)}",
+    )
+
+
 def _describe(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to award"
-
-
-def _award_batch(
-    run: AwardingRun, batch: list[Registration], catalogue: Catalogue
-) -> Counter[str]:
-    facts = registration_facts(batch)
-    current = {
-        r.registration_id: r
-        for r in QualificationResult.objects.filter(registration_id__in=[b.pk for b in batch])
-    }
-    counts: Counter[str] = Counter()
-    changes: list[tuple[Registration, QualificationResult | None, Decision]] = []
-    previews: list[PreviewChange] = []
-    for registration in batch:
-        decision = registration_decide(facts=facts[registration.pk], catalogue=catalogue)
-        old = current.get(registration.pk)
-        decision = _apply_policy(decision, old, run.policy)
-        counts[decision.status] += 1
-        if run.mode == RunMode.PREVIEW:
-            if old is None or not decision.same_as(old.status, old.grade, old.points, old.reason):
-                direction = result_direction(old, decision)
-                counts[f"would_go_{direction}"] += 1
-                previews.append(PreviewChange(
-                    run=run, registration=registration, centre_id=registration.centre_id,
-                    qualification_id=registration.qualification_id,
-                    old_status=old.status if old else "", old_grade=old.grade if old else "",
-                    old_points=old.points if old else None, new_status=decision.status,
-                    new_grade=decision.grade, new_points=decision.points,
-                    direction=direction, reason=decision.reason,
-                ))
-            continue
-        if old is not None and decision.same_as(old.status, old.grade, old.points, old.reason):
-            continue
-        changes.append((registration, old, decision))
-    if changes:
-        counts["versions_written"] += results_record_many(changes=changes, run=run)
-    if previews:
-        PreviewChange.objects.bulk_create(previews, ignore_conflicts=True)
-    return counts
-
-
-def results_record_many(
-    *,
-    changes: list[tuple[Registration, QualificationResult | None, Decision]],
-    run: AwardingRun | None,
-) -> int:
-    """Write many changed results at once: new and updated results, and one version each.
-
-    The set-based form of `result_record`, for awarding runs: a few statements per batch
-    instead of two per registration. UCAS applicants' changed results are flagged for the feed.
-    """
-    now = timezone.now()
-    new: list[QualificationResult] = []
-    updated: list[QualificationResult] = []
-    pending_versions: list[tuple[QualificationResult, str, Decision]] = []
-    for registration, old, decision in changes:
-        if old is None:
-            result = QualificationResult(
-                registration_id=registration.pk, status=decision.status, grade=decision.grade,
-                points=decision.points, reason=decision.reason, version=1,
-                ucas_changed=registration.ucas_applicant,
-            )
-            new.append(result)
-            pending_versions.append((result, "", decision))
-        else:
-            previous_grade = old.grade
-            old.version += 1
-            old.status, old.grade, old.points, old.reason = (
-                decision.status, decision.grade, decision.points, decision.reason)
-            old.ucas_changed = old.ucas_changed or registration.ucas_applicant
-            old.updated_at = now  # bulk_update does not apply auto_now
-            updated.append(old)
-            pending_versions.append((old, previous_grade, decision))
-    rows_insert(rows=new)
-    QualificationResult.objects.bulk_update(
-        updated, ["version", "status", "grade", "points", "reason", "ucas_changed", "updated_at"],
-        batch_size=2000,
-    )
-    rows_insert(
-        rows=[
-            QualificationResultVersion(
-                result=result, version=result.version, status=decision.status,
-                grade=decision.grade, points=decision.points, previous_grade=previous_grade,
-                reason=decision.reason, explanation=decision.explanation, run=run,
-            )
-            for result, previous_grade, decision in pending_versions
-        ],
-    )
-    return len(pending_versions)
 
 
 GRADED = (ResultStatus.ISSUED, ResultStatus.FALLBACK, ResultStatus.UNCLASSIFIED)
