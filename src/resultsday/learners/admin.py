@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from resultsday.learners.models import Entry, Learner, Registration
+from resultsday.learners.models import (
+    Entry,
+    Learner,
+    LearnerAccessCode,
+    LearnerInvitation,
+    Registration,
+)
 
 
 @admin.register(Learner)
@@ -23,3 +29,17 @@ class RegistrationAdmin(admin.ModelAdmin):
 class EntryAdmin(admin.ModelAdmin):
     list_display = ["registration", "unit", "series", "status", "is_late"]
     raw_id_fields = ["registration"]
+
+
+@admin.register(LearnerInvitation)
+class LearnerInvitationAdmin(admin.ModelAdmin):
+    list_display = ["learner", "email", "created_at", "expires_at", "used_at", "revoked_at"]
+    raw_id_fields = ["learner", "invited_by"]
+    exclude = ["token_hash"]
+
+
+@admin.register(LearnerAccessCode)
+class LearnerAccessCodeAdmin(admin.ModelAdmin):
+    list_display = ["learner", "issued_at", "last_used_at"]
+    raw_id_fields = ["learner", "issued_by"]
+    exclude = ["code_hash"]

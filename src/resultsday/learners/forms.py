@@ -8,6 +8,7 @@ from resultsday.catalogue.choices import Assessment
 from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.centres.models import Centre
 from resultsday.core.forms import GovukForm
+from resultsday.identifiers import check_uln
 from resultsday.learners.models import Learner, Registration
 from resultsday.learners.services import (
     ENTRY_CODE_HELP,
@@ -256,3 +257,73 @@ class TopUpForm(ServiceErrorsMixin, GovukForm):
         self.fields["to_qualification"].queryset = top_up_choices(  # type: ignore[attr-defined]
             registration=registration
         )
+
+
+# ---- learners' own sign-in ---------------------------------------------------------------
+
+
+class LearnerInviteForm(GovukForm):
+    email = forms.EmailField(
+        label="Learner's email address", max_length=254,
+        help_text="We send the learner a link to create a password. It works once, for 7 days.",
+        error_messages={
+            "required": "Enter the learner's email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class InvitationAcceptForm(GovukForm):
+    password = forms.CharField(
+        label="Create a password", strip=False,
+        help_text="At least 8 characters. Do not use a common word or only numbers.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter a password"},
+    )
+    password_again = forms.CharField(
+        label="Confirm your password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter your password again"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("password") and data.get("password_again")
+            and data["password"] != data["password_again"]
+        ):
+            self.add_error("password_again", "Enter the same password twice")
+        return data
+
+
+class AccessCodeSignInForm(GovukForm):
+    uln = forms.CharField(
+        label="Unique Learner Number (ULN)", max_length=20,
+        help_text="10 digits. Your school or college gives you this with your access code.",
+        error_messages={"required": "Enter your ULN"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                      "spellcheck": "false"}),
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth", input_formats=DATE_FORMATS, help_text="For example, 27/03/2008",
+        error_messages={
+            "required": "Enter your date of birth",
+            "invalid": "Date of birth must be a real date, like 27/03/2008",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "bday"}),
+    )
+    access_code = forms.CharField(
+        label="Access code", max_length=30,
+        help_text="12 letters and numbers, like ABCD-EFGH-JKMN, from your school or college.",
+        error_messages={"required": "Enter your access code"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                      "autocapitalize": "characters"}),
+    )
+
+    def clean_uln(self) -> str:
+        # Only the ULN's form is checked here, which says nothing about whether it is known.
+        check = check_uln(self.cleaned_data["uln"].replace(" ", ""))
+        if not check.ok:
+            raise forms.ValidationError(check.message or "Enter a ULN of 10 digits")
+        return check.value

@@ -117,3 +117,69 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration} — {self.unit} ({self.series})"
+
+
+class LearnerInvitation(models.Model):
+    """A centre's invitation for a learner to make an account: a one-time link that expires.
+
+    Only a SHA-256 hash of the link's token is stored; the token itself is only in the email.
+    """
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Replaced by a newer invitation before it was used."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.learner} to {self.email}"
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class LearnerAccessCode(models.Model):
+    """The code a centre issues so a learner can sign in with their ULN and date of birth.
+
+    Only a salted, slow hash of the code is stored: the centre sees the code once, when it is
+    made. A new code replaces the old one.
+    """
+
+    learner = models.OneToOneField(Learner, on_delete=models.CASCADE, related_name="access_code")
+    code_hash = models.CharField(max_length=128)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Access code for {self.learner}"
+
+
+class SignInThrottle(models.Model):
+    """Failed learner sign-ins counted per key (a hashed ULN, or an address), in the database.
+
+    In the database so that every web process shares one count: a lockout in one process
+    holds in all of them.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures} failed"

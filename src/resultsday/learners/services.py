@@ -50,6 +50,7 @@ from resultsday.identifiers import (
 )
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Learner, Registration
+from resultsday.release.cache import learner_results_changed
 
 if TYPE_CHECKING:
     from resultsday.accounts.models import User
@@ -227,6 +228,7 @@ def learner_amend(
     if not changed:
         return learner
     learner.save(update_fields=changed)
+    learner_results_changed(learner_ids=[learner.pk])
     audit_record(
         actor=actor,
         action=AuditAction.LEARNER_AMENDED,
@@ -336,6 +338,7 @@ def registration_create(
             "qualification",
             f"This learner is already registered on {qualification.title} ({qualification.qn})",
         ) from exc
+    learner_results_changed(learner_ids=[learner.pk])
     audit_record(
         actor=actor,
         action=AuditAction.REGISTRATION_CREATED,
@@ -393,6 +396,7 @@ def registration_withdraw(
         raise RegistrationError.one(
             None, "This registration is not active, so it cannot be withdrawn"
         )
+    learner_results_changed(learner_ids=[registration.learner_id])
     before_status = registration.status
     registration.refresh_from_db(fields=["status"])
     audit_record(
@@ -846,6 +850,8 @@ def entries_create(*, actor: User | None, wanted: Sequence[EntryWanted]) -> list
             rows_insert(rows=entries)
     except IntegrityError as exc:  # another request entered one of them a moment ago
         raise RegistrationError([_entry_taken(entries)]) from exc
+    # An entry for an external assessment puts the result under the embargo.
+    learner_results_changed(learner_ids=[w.registration.learner_id for w in wanted])
     audit_record_many(events=[
         audit_event(
             actor=actor,
@@ -904,6 +910,7 @@ def entry_withdraw(*, actor: User | None, entry: Entry, reason: str) -> Entry:
     )
     if not updated:
         raise RegistrationError.one(None, "This entry is already withdrawn")
+    learner_results_changed(learner_ids=[entry.registration.learner_id])
     before_status = entry.status
     entry.refresh_from_db(fields=["status"])
     registration = entry.registration
@@ -1417,6 +1424,7 @@ def registration_top_up(
         target.save(update_fields=["topped_up_from"])
     unit_results = _carry_unit_results(source=registration, target=target)
     entries, entries_withdrawn = _carry_entries(source=registration, target=target)
+    learner_results_changed(learner_ids=[registration.learner_id])
     audit_record(
         actor=actor,
         action=AuditAction.REGISTRATION_TOPPED_UP,

@@ -38,4 +38,9 @@ urlpatterns = [
     path("centres/<str:number>/top-ups/", views.top_ups_needed, name="top_ups"),
     path("registrations/<int:pk>/top-up/", views.registration_top_up_page, name="top_up"),
     path("my/", views.my_home, name="my_home"),
+    path("learners/<int:pk>/invite/", views.learner_invite_page, name="invite"),
+    path("learners/<int:pk>/access-code/", views.learner_access_code_page, name="access_code"),
+    path("invitation/<str:token>/", views.invitation_open, name="invitation"),
+    path("invitation/", views.invitation_accept, name="invitation_accept"),
+    path("my/sign-in/", views.learner_code_sign_in, name="code_sign_in"),
 ]

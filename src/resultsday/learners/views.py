@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from resultsday.accounts.access import (
     get_centre_for_user,
     get_learner_for_user,
     get_registration_for_user,
     learners_for_user,
-    own_learner,
+    own_learner_id,
     principal_for,
+    public,
     registrations_for_user,
     requires,
 )
@@ -24,18 +29,21 @@ from resultsday.formats.edi import EdiWriteError
 from resultsday.formats.tabular import DEFAULT_MAX_BYTES
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.forms import (
+    AccessCodeSignInForm,
     BulkEntryForm,
     EntriesFileForm,
     EntryForm,
     EntryWithdrawForm,
+    InvitationAcceptForm,
     LearnerAmendForm,
+    LearnerInviteForm,
     NewLearnerRegistrationForm,
     RegistrationForm,
     TopUpForm,
     UploadForm,
     WithdrawForm,
 )
-from resultsday.learners.models import Registration
+from resultsday.learners.models import LearnerAccessCode, Registration
 from resultsday.learners.selectors import (
     entries_for_user,
     get_entry_for_user,
@@ -63,7 +71,20 @@ from resultsday.learners.services import (
     registration_withdraw,
     unit_label,
 )
+from resultsday.learners.sign_in import (
+    INVITATION_LIFETIME,
+    LearnerSignInError,
+    access_code_display,
+    learner_access_code_issue,
+    learner_invitation_accept,
+    learner_invitation_open_for,
+    learner_invite,
+    learner_sign_in_with_code,
+)
+from resultsday.release.cache import learner_results_cached, shown_results_key
+from resultsday.release.selectors import learner_results_shown
 from resultsday.release.services import results_open
+from resultsday.release.statements import next_steps
 
 WRITE = Permission.CENTRE_LEARNERS_WRITE
 
@@ -115,14 +136,15 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Permission.LEARNER_OWN_RESULTS_READ)
 def my_home(request: HttpRequest) -> HttpResponse:
-    learner = own_learner(request)
-    registrations = learner_registrations(registrations=learner.registrations.all())
-    visibility = results_open(
-        user=request.user, registrations=registrations, page=request.path
-    )
+    # Results day: stored results from the shared cache, the release policy applied now.
+    results = learner_results_cached(learner_id=own_learner_id(request))
+    shown = learner_results_shown(results, now=timezone.now())
     return render(
         request, "learners/my_home.html",
-        {"learner": learner, "registrations": registrations, "result_visibility": visibility},
+        {"results": results, "shown_results": shown,
+         "next_steps": next_steps(results=results, shown=shown),
+         # The page body is cached by what it shows (with REDIS_URL): results day's hot path.
+         "results_key": shown_results_key(results, shown)},
     )
 
 
@@ -461,3 +483,126 @@ def registration_top_up_page(request: HttpRequest, pk: int) -> HttpResponse:
          "entries": registration_entries(registration=registration),
          "active": registration.status == RegistrationStatus.ACTIVE},
     )
+
+
+# ---- learners' own sign-in: the centre's invitations and access codes, the learner's pages --
+
+# The invitation token moves from the link into the session at once, so the page where the
+# password is typed has no secret in its address (nor in any Referer it sends).
+INVITATION_SESSION_KEY = "learner_invitation_token"
+# Learners are authenticated by the services below, then signed in with the standard backend.
+SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _address(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@requires(WRITE)
+def learner_invite_page(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = get_learner_for_user(request, pk, WRITE)
+    form = LearnerInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation = learner_invite(
+            actor=request.user,  # type: ignore[arg-type]
+            learner=learner, email=form.cleaned_data["email"],
+            link_for=lambda token: request.build_absolute_uri(
+                reverse("learners:invitation", args=[token])
+            ),
+        )
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. The link works once, for "
+            f"{INVITATION_LIFETIME.days} days.",
+        )
+        return redirect("learners:detail", pk=learner.pk)
+    return render(
+        request, "learners/invite.html",
+        {"learner": learner, "form": form,
+         "invitations": list(learner.invitations.all()[:5]), "now": timezone.now()},
+    )
+
+
+@requires(WRITE)
+@never_cache
+def learner_access_code_page(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = get_learner_for_user(request, pk, WRITE)
+    code = None
+    if request.method == "POST":
+        code = access_code_display(
+            learner_access_code_issue(actor=request.user, learner=learner)  # type: ignore[arg-type]
+        )
+    return render(
+        request, "learners/access_code.html",
+        {"learner": learner, "code": code,
+         "issued": LearnerAccessCode.objects.filter(learner=learner).first()},
+    )
+
+
+def _invitation_not_working(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "learners/invitation_not_working.html",
+        {"lifetime_days": INVITATION_LIFETIME.days}, status=404,
+    )
+
+
+@public
+@never_cache
+def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
+    if learner_invitation_open_for(token=token, now=timezone.now()) is None:
+        return _invitation_not_working(request)
+    request.session[INVITATION_SESSION_KEY] = token
+    return redirect("learners:invitation_accept")
+
+
+@public
+@never_cache
+def invitation_accept(request: HttpRequest) -> HttpResponse:
+    token = request.session.get(INVITATION_SESSION_KEY, "")
+    invitation = learner_invitation_open_for(token=token, now=timezone.now()) if token else None
+    if invitation is None:
+        return _invitation_not_working(request)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = learner_invitation_accept(
+                token=token, password=form.cleaned_data["password"],
+                ip_address=_address(request),
+            )
+        except LearnerSignInError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error("password", exc.messages)
+        else:
+            del request.session[INVITATION_SESSION_KEY]
+            login(request, user, backend=SIGN_IN_BACKEND)
+            messages.success(
+                request,
+                f"Your password is set. Next time, sign in with {user.get_username()} and "
+                "your password.",
+            )
+            return redirect("learners:my_home")
+    learner = invitation.learner
+    username = learner.user.get_username() if learner.user else invitation.email.lower()
+    return render(
+        request, "learners/invitation_accept.html",
+        {"form": form, "learner": learner, "username": username},
+    )
+
+
+@public
+@never_cache
+def learner_code_sign_in(request: HttpRequest) -> HttpResponse:
+    form = AccessCodeSignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = learner_sign_in_with_code(
+                uln=form.cleaned_data["uln"], date_of_birth=form.cleaned_data["date_of_birth"],
+                code=form.cleaned_data["access_code"], ip_address=_address(request),
+            )
+        except LearnerSignInError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user, backend=SIGN_IN_BACKEND)
+            return redirect("learners:my_home")
+    return render(request, "learners/code_sign_in.html", {"form": form})
