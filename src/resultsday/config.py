@@ -49,6 +49,30 @@ def env_list(name: str, default: list[str], env: Mapping[str, str] | None = None
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_demo_clock(name: str, *, demo: bool, env: Mapping[str, str] | None = None) -> str:
+    """An ISO date and time to run the demo at (e.g. 2026-08-10T09:00), or "" for the real clock.
+
+    Demo mode only: a live platform never runs on a moved clock.
+    """
+    import datetime as dt
+
+    environ = os.environ if env is None else env
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return ""
+    if not demo:
+        raise ImproperlyConfigured(
+            f"{name} moves the clock, which only the demo may do. Unset it, or set RESULTSDAY_DEMO=1."
+        )
+    try:
+        dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a date and time. Write it as 2026-08-10T09:00 (UK time)."
+        ) from None
+    return raw
+
+
 SUPPORTED_DATABASES = {"sqlite", "postgres", "postgresql"}
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from resultsday.config import database_from_url, env_bool, env_list, env_str
+from resultsday.config import database_from_url, env_bool, env_demo_clock, env_list, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parent.parent
@@ -19,6 +19,9 @@ VAR_DIR = Path(env_str("RESULTSDAY_VAR_DIR", str(BASE_DIR / "var")))
 
 DEMO = env_bool("RESULTSDAY_DEMO", default=False)
 DEBUG = env_bool("DEBUG", default=DEMO)
+# Demo only: run the whole platform as if it were this UK time (ticking on from it), to walk
+# through a results day; see README "Walk through results day" and core/apps.py.
+DEMO_CLOCK = env_demo_clock("RESULTSDAY_DEMO_CLOCK", demo=DEMO)
 
 
 def _demo_secret() -> str:
@@ -169,10 +172,37 @@ TASKS = {
 
 REDIS_URL = env_str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "resultsday.core.cache.RedisCache", "LOCATION": REDIS_URL},
+        # Learners' stored results on results day (release/cache.py), shared by every process.
+        "results": {"BACKEND": "resultsday.core.cache.RedisCache", "LOCATION": REDIS_URL,
+                    "KEY_PREFIX": "results"},
+    }
+    # Sessions read from Redis (written through to the database): no query to find who is
+    # signed in on every request.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Never per-process memory: a change made in another process could not clear it.
+        "results": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+
+# Email (learners' invitations). The demo prints emails on the console instead of sending them.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend" if DEMO
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", default="25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="resultsday <noreply@localhost>")
+# A TrueType font for statements of results as PDF; by default the shipped DejaVu Sans
+# (release/fonts), which prints names in Latin, Greek and Cyrillic scripts as written.
+STATEMENT_FONT_FILE = env_str("RESULTSDAY_PDF_FONT", default="")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -57,3 +57,32 @@ def test_a_yes_no_setting_that_is_neither_is_refused() -> None:
     with pytest.raises(ImproperlyConfigured, match="DEBUG"):
         env_bool("DEBUG", env={"DEBUG": "maybe"})
     assert env_bool("DEBUG", env={"DEBUG": "yes"}) is True
+
+
+def test_the_demo_clock_is_refused_outside_demo_mode_and_must_be_a_date_and_time() -> None:
+    from resultsday.config import env_demo_clock
+
+    assert env_demo_clock("RESULTSDAY_DEMO_CLOCK", demo=False, env={}) == ""
+    assert env_demo_clock("RESULTSDAY_DEMO_CLOCK", demo=True,
+                          env={"RESULTSDAY_DEMO_CLOCK": "2026-08-10T09:00"}) == "2026-08-10T09:00"
+    with pytest.raises(ImproperlyConfigured, match="only the demo"):
+        env_demo_clock("RESULTSDAY_DEMO_CLOCK", demo=False,
+                       env={"RESULTSDAY_DEMO_CLOCK": "2026-08-10T09:00"})
+    with pytest.raises(ImproperlyConfigured, match="2026-08-10T09:00"):
+        env_demo_clock("RESULTSDAY_DEMO_CLOCK", demo=True, env={"RESULTSDAY_DEMO_CLOCK": "10 Aug"})
+
+
+def test_the_demo_clock_moves_the_whole_process_to_uk_time() -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from resultsday.core.apps import demo_clock_start
+
+    traveller = demo_clock_start("2026-08-10T09:00")
+    try:
+        now = timezone.localtime(timezone.now())
+        assert (now.date(), now.hour) == (dt.date(2026, 8, 10), 9)
+    finally:
+        traveller.stop()  # type: ignore[attr-defined]
+    assert timezone.now().year >= 2026 and timezone.now() > dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
