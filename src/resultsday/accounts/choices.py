@@ -49,3 +49,9 @@ class AuditAction(models.TextChoices):
     RESULT_RELEASED_AT_DISCRETION = (
         "result.released_at_discretion", "Result released to the learner by the centre"
     )
+    RESULTS_EXPORTED = "results.exported", "Results downloaded"
+    LOGIN_LOCKED_OUT = "auth.locked_out", "Sign-in locked after too many failed attempts"
+    LEARNER_INVITED = "learner.invited", "Learner invited to sign in"
+    LEARNER_INVITATION_ACCEPTED = "learner.invitation_accepted", "Learner accepted an invitation"
+    LEARNER_ACCESS_CODE_ISSUED = "learner.access_code_issued", "Learner access code issued"
+    STATEMENT_DOWNLOADED = "statement.downloaded", "Statement of results downloaded"

@@ -87,6 +87,8 @@ def _mount_routers() -> None:
     from resultsday.catalogue.api import router as catalogue_router
     from resultsday.centres.api import router as centres_router
     from resultsday.learners.api import router as learners_router
+    from resultsday.release.api import router as release_router
+    from resultsday.release.centre_api import router as release_centre_router
     from resultsday.tracking.api import router as tracking_router
 
     api.add_router("/", accounts_router)
@@ -95,6 +97,8 @@ def _mount_routers() -> None:
     api.add_router("/", catalogue_router)
     api.add_router("/", centres_router)
     api.add_router("/", learners_router)
+    api.add_router("/", release_router)
+    api.add_router("/", release_centre_router)
     api.add_router("/", tracking_router)
 
 

@@ -45,6 +45,7 @@ from resultsday.identifiers import (
 )
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Learner, Registration
+from resultsday.release.cache import learner_results_changed
 
 if TYPE_CHECKING:
     from resultsday.accounts.models import AuditEvent, User
@@ -290,6 +291,7 @@ class _GradeBatch:
                 UnitResult.objects.filter(pk__in=ids).update(
                     grade=grade, source=ResultSource.CENTRE, reported_by=reporter
                 )
+        learner_results_changed(learner_ids=[c.entry.registration.learner_id for c in changes])
         claimed = _claimed(c.entry.registration for c in changes)
         audit_record_many(events=[
             _grade_audit_event(
@@ -896,6 +898,7 @@ def _marks_reconvert(
         boundary=boundary
     )
     UnitResult.objects.bulk_update([r for r, _ in changed], ["grade", "points"], batch_size=1000)
+    learner_results_changed(learner_ids=[r.registration.learner_id for r, _ in changed])
     why = f"Re-converted with grade boundaries version {boundary.version} for {series}"
     audit_record_many(events=[
         audit_event(
@@ -1141,6 +1144,9 @@ def _marks_apply(
         ["raw_mark", "grade", "points", "source", "boundary", "reported_by"], batch_size=1000,
     )
     outcome.recorded, outcome.changed = len(created), len(updated)
+    learner_results_changed(
+        learner_ids=[r.registration.learner_id for r in [*created, *(u for u, _ in updated)]]
+    )
     ao = series.awarding_organisation
     events = [
         audit_event(

@@ -9,6 +9,7 @@ from resultsday.catalogue.models import (
     Suite,
     Unit,
 )
+from resultsday.release.cache import all_results_changed
 
 
 @admin.register(AwardingOrganisation)
@@ -52,3 +53,8 @@ class KeyDateInline(admin.TabularInline):
 class SeriesAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "awarding_organisation", "is_demo"]
     inlines = [KeyDateInline]
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        # Release times are key dates: cached learner results carry them, so drop them all.
+        all_results_changed()

@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from resultsday.accounts.choices import AuditAction, Role
 from resultsday.accounts.models import Membership, User
 from resultsday.accounts.services import audit_record
-from resultsday.assessment.choices import ResultSource
-from resultsday.assessment.models import UnitResult
+from resultsday.assessment.choices import BoundaryStatus, ResultSource
+from resultsday.assessment.models import GradeBoundary, UnitResult
 from resultsday.awarding.models import Claim
 from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import (
@@ -31,19 +32,24 @@ from resultsday.catalogue.models import (
     Qualification,
     QualificationUnit,
     Series,
+    Unit,
 )
 from resultsday.catalogue.services import catalogue_load, shipped_specs_dir
 from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import Centre, StandardsVerification
 from resultsday.identifiers import uci_check_letter, uln_check_digit
 from resultsday.learners.choices import RegistrationStatus
-from resultsday.learners.models import Entry, Learner, Registration
+from resultsday.learners.models import Entry, Learner, LearnerAccessCode, Registration
+from resultsday.learners.sign_in import access_code_normalise
 from resultsday.tracking.choices import CheckpointKind
 from resultsday.tracking.models import Checkpoint, CheckpointLearner
 
 # Demo only: every demo account shares this password, and `make demo` prints it. The seed
 # command refuses to run outside demo mode, so it can never reach a real deployment.
 DEMO_PASSWORD = "resultsday-demo"
+# Demo only, like the password: one demo learner signs in with their ULN, date of birth and
+# this access code (`resultsday demo_logins` prints all three).
+DEMO_ACCESS_CODE = "DEMO-CODE-0001"
 LONDON = ZoneInfo("Europe/London")
 
 DEMO_AO = ("demo-ao", "Demo Awarding Organisation (demo)")
@@ -271,6 +277,17 @@ def _plant_claims(
 
 
 @transaction.atomic
+def _plant_boundaries(series: Series, units: list[Unit]) -> None:
+    """Approved grade boundaries for the external units of the series already sat, so centres
+    have a boundary document. Made-up marks for the demo only, not Pearson's."""
+    GradeBoundary.objects.bulk_create([
+        GradeBoundary(unit=unit, series=series, version=1, status=BoundaryStatus.APPROVED,
+                      max_mark=60, n_boundary=10, p_boundary=20, m_boundary=33, d_boundary=46,
+                      approved_at=timezone.now())
+        for unit in {u.pk: u for u in units if u.is_external}.values()
+    ], ignore_conflicts=True)
+
+
 def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
     """Build the demo data set. The same arguments always give the same data."""
     rng = random.Random(seed)
@@ -366,6 +383,13 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
     learner_user = _user("learner", learner_objs[0].first_name, learner_objs[0].last_name)
     Learner.objects.filter(pk=learner_objs[0].pk).update(user=learner_user)
     summary.logins.append(("Learner", learner_user.username, learner_objs[0].centre.name))
+    # A second learner at the same centre signs in with the demo access code instead.
+    code_learner = learner_objs[len(centre_objs)] if len(learner_objs) > len(centre_objs) else None
+    if code_learner is not None:
+        LearnerAccessCode.objects.create(
+            learner=code_learner, code_hash=make_password(access_code_normalise(DEMO_ACCESS_CODE)),
+            issued_at=_aware((2026, 9, 1, 9)),
+        )
 
     registrations: list[Registration] = []
     plans: list[tuple[Registration, list[QualificationUnit], str, set[int]]] = []
@@ -460,6 +484,7 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
     _plant_claims(rng, plans, summary)
     UnitResult.objects.bulk_create(unit_results, batch_size=2000)
     Entry.objects.bulk_create(entries, batch_size=2000)
+    _plant_boundaries(previous, [p.unit for q in qualifications for p in structures[q.pk]])
     summary.unit_results = len(unit_results)
     summary.entries = len(entries)
 

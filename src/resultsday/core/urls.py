@@ -3,4 +3,7 @@ from django.urls import path
 from resultsday.core import views
 
 app_name = "core"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+]

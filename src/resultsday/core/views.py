@@ -10,9 +10,20 @@ from resultsday.accounts.access import (
     awarding_organisations_for_user,
     centres_for_user,
     principal_for,
+    public,
     signed_in,
 )
 from resultsday.accounts.permissions import Permission
+
+
+@public
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers: the process answers. Reads nothing, so it says nothing about data.
+
+    The results-day benchmark also uses it as the framework's ceiling: the same server and
+    middleware as every page, and no work of its own.
+    """
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @signed_in

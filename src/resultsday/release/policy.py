@@ -256,3 +256,17 @@ def may_release_at_discretion(*, embargoed: bool, result_issued: bool) -> str | 
         return "Only an issued result can be released."
     return None
 
+
+def grade_boundary_visibility(
+    *, viewer: ViewerKind, times: ReleaseTimes, now: dt.datetime
+) -> Visibility:
+    """May this viewer see a series' approved grade boundaries now?
+
+    Boundaries belong to the external assessments the embargo waits for, so they follow the
+    rules for an embargoed result: AO staff at any time, exams officers, heads of centre and
+    senior teachers from the centre release time, teachers from the learner release time.
+    """
+    return result_visibility(
+        viewer=viewer, embargoed=True, times=times, released_at_discretion=None, now=now
+    )
+

@@ -8,13 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from resultsday.accounts.access import principal_for
 from resultsday.accounts.choices import AO_ROLES, CENTRE_ROLES, Role
 from resultsday.accounts.models import Membership
-from resultsday.catalogue.choices import Assessment, KeyDateKind
+from resultsday.catalogue.choices import Assessment, KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import AwardingOrganisation, KeyDate
 from resultsday.learners.choices import EntryStatus
 from resultsday.learners.models import Entry, Registration
@@ -153,3 +153,262 @@ def embargoed_views_for_ao(ao: AwardingOrganisation) -> QuerySet[EmbargoedView]:
     return EmbargoedView.objects.filter(awarding_organisation=ao).select_related(
         "user", "centre", "registration__learner", "registration__qualification"
     )
+
+
+# ---- a learner's own results: stored rows, policy applied at read time ------------------------
+
+
+@dataclass(frozen=True)
+class StoredUnitResult:
+    """One reported unit result, as a learner's results show it."""
+
+    unit: str
+    assessment: str
+    assessment_label: str
+    is_external: bool
+    attempt: int
+    is_retake: bool
+    grade: str
+    grade_label: str
+    unit_number: str = ""
+    unit_title: str = ""
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """One registration with its stored (awarded) result and the facts the policy decides on.
+
+    Holds no decision: whether the learner may see the result depends on the clock, so it is
+    worked out on every read by `learner_results_shown`.
+    """
+
+    registration_id: int
+    qualification_title: str
+    qualification_qn: str
+    series_code: str
+    series_name: str
+    status: str
+    status_label: str
+    result_status: str | None
+    result_status_label: str
+    grade: str
+    points: int | None
+    embargoed: bool
+    released_at_discretion: dt.datetime | None
+    times: ReleaseTimes
+    units: tuple[StoredUnitResult, ...]
+    # For the statement of results and "what to do next".
+    qualification_level: str = ""
+    awarding_organisation_id: int = 0
+    awarding_organisation_name: str = ""
+    ucas_applicant: bool = False
+    post_results_deadline: dt.datetime | None = None
+    decline_grade_deadline: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class LearnerResults:
+    """Everything a learner's results page and API show, before the policy is applied."""
+
+    learner_id: int
+    full_name: str
+    centre_name: str
+    registrations: tuple[StoredResult, ...]
+    uln: str = ""
+    candidate_number: str = ""
+    centre_id: int = 0
+    centre_number: str = ""
+
+
+def learner_results(*, learner_id: int) -> LearnerResults:
+    """A learner's registrations, stored results, unit results and release facts: four queries.
+
+    Results are computed by awarding runs and stored; nothing is recomputed here. The value is
+    plain data (safe to cache) and holds no visibility decision.
+    """
+    return learner_results_many(learner_ids=[learner_id])[learner_id]
+
+
+def learner_results_many(*, learner_ids: Sequence[int]) -> dict[int, LearnerResults]:
+    """`learner_results` for many learners at once, in the same four queries (to warm a cache).
+
+    Rows are read as values, not model instances: on results day every first look at a
+    learner's results comes here. A learner id that does not exist is left out.
+    """
+    from resultsday.assessment.choices import UnitGrade
+    from resultsday.assessment.models import UnitResult
+    from resultsday.awarding.choices import ResultStatus
+    from resultsday.learners.choices import RegistrationStatus
+    from resultsday.learners.models import Learner
+
+    ids = sorted(set(learner_ids))
+    learners = Learner.objects.filter(pk__in=ids).order_by().values_list(
+        "pk", "first_name", "last_name", "uln", "candidate_number", "centre_id", "centre__name",
+        "centre__number",
+    )
+    pending_external = Entry.objects.filter(
+        registration_id=OuterRef("pk"), status=EntryStatus.ENTERED,
+        unit__assessment=Assessment.EXTERNAL, series_id=OuterRef("series_id"),
+    )
+    registrations = list(
+        Registration.objects.filter(learner_id__in=ids)
+        .annotate(embargoed=Exists(pending_external))
+        .order_by("-created_at", "-pk")
+        .values(
+            "pk", "learner_id", "series_id", "status", "ucas_applicant", "embargoed",
+            "qualification__title", "qualification__qn", "qualification__level",
+            "qualification__results_day_type", "qualification__awarding_organisation_id",
+            "qualification__awarding_organisation__name", "series__code", "series__name",
+            "result__status", "result__grade", "result__points",
+            "discretionary_release__released_at",
+        )
+    )
+    units: dict[int, list[StoredUnitResult]] = defaultdict(list)
+    for registration_id, number, title, assessment, attempt, is_retake, grade in (
+        UnitResult.objects.filter(registration__learner_id__in=ids)
+        .order_by("unit__code", "attempt")
+        .values_list(
+            "registration_id", "unit__number", "unit__title", "unit__assessment", "attempt",
+            "is_retake", "grade",
+        )
+    ):
+        units[registration_id].append(
+            StoredUnitResult(
+                unit=f"Unit {number} {title}", assessment=assessment,
+                assessment_label=Assessment(assessment).label,
+                is_external=assessment == Assessment.EXTERNAL, attempt=attempt,
+                is_retake=is_retake, grade=grade, grade_label=UnitGrade(grade).label,
+                unit_number=number, unit_title=title,
+            )
+        )
+    dates = _series_dates({r["series_id"] for r in registrations})
+    stored: dict[int, list[StoredResult]] = defaultdict(list)
+    for r in registrations:
+        series_id, day = r["series_id"], r["qualification__results_day_type"]
+        result_status = r["result__status"]
+        stored[r["learner_id"]].append(
+            StoredResult(
+                registration_id=r["pk"], qualification_title=r["qualification__title"],
+                qualification_qn=r["qualification__qn"], series_code=r["series__code"],
+                series_name=r["series__name"], status=r["status"],
+                status_label=RegistrationStatus(r["status"]).label,
+                result_status=result_status,
+                result_status_label=ResultStatus(result_status).label if result_status else "",
+                grade=r["result__grade"] or "",
+                points=r["result__points"],
+                embargoed=r["embargoed"],
+                released_at_discretion=r["discretionary_release__released_at"],
+                times=release_times(dates.get(series_id, []), results_day_type=day),
+                units=tuple(units.get(r["pk"], ())),
+                qualification_level=r["qualification__level"],
+                awarding_organisation_id=r["qualification__awarding_organisation_id"],
+                awarding_organisation_name=r["qualification__awarding_organisation__name"],
+                ucas_applicant=r["ucas_applicant"],
+                post_results_deadline=_pick_date(
+                    dates, series_id, KeyDateKind.POST_RESULTS_DEADLINE, day
+                ),
+                decline_grade_deadline=_pick_date(
+                    dates, series_id, KeyDateKind.DECLINE_GRADE_DEADLINE, day
+                ),
+            )
+        )
+    return {
+        pk: LearnerResults(
+            learner_id=pk, full_name=f"{first_name} {last_name}", centre_name=centre_name,
+            registrations=tuple(stored.get(pk, ())), uln=uln, candidate_number=candidate_number,
+            centre_id=centre_id, centre_number=centre_number,
+        )
+        for pk, first_name, last_name, uln, candidate_number, centre_id, centre_name,
+        centre_number in learners
+    }
+
+
+_LEARNER_DATES = (
+    KeyDateKind.RESULTS_TO_CENTRES, KeyDateKind.RESULTS_TO_LEARNERS,
+    KeyDateKind.POST_RESULTS_DEADLINE, KeyDateKind.DECLINE_GRADE_DEADLINE,
+)
+
+
+def _series_dates(series_ids: set[int]) -> dict[int, list[tuple[str, str, dt.datetime]]]:
+    """The key dates a learner's results show, (kind, applies_to, at) by series: one query."""
+    dates: dict[int, list[tuple[str, str, dt.datetime]]] = defaultdict(list)
+    if series_ids:
+        for series_id, kind, applies_to, at in KeyDate.objects.filter(
+            series_id__in=series_ids, kind__in=_LEARNER_DATES
+        ).order_by().values_list("series_id", "kind", "applies_to", "at"):
+            dates[series_id].append((kind, applies_to, at))
+    return dates
+
+
+def _pick_date(
+    dates: dict[int, list[tuple[str, str, dt.datetime]]], series_id: int, kind: str,
+    results_day_type: str,
+) -> dt.datetime | None:
+    """A level's own date beats the one for all qualifications (as for the release times)."""
+    found = {applies_to: at for k, applies_to, at in dates.get(series_id, ()) if k == kind}
+    return found.get(results_day_type) or found.get(KeyDateScope.ALL)
+
+
+@dataclass(frozen=True)
+class ShownResult:
+    """One registration as the learner may see it now: the decision, and what it lets through."""
+
+    registration: StoredResult
+    visibility: Visibility
+    units: tuple[StoredUnitResult, ...]
+
+    @property
+    def result_visible(self) -> bool:
+        return self.visibility.visible and self.registration.result_status is not None
+
+
+def learner_results_shown(results: LearnerResults, *, now: dt.datetime) -> list[ShownResult]:
+    """Apply the visibility policy to a learner's own results at `now` (no queries).
+
+    The overall result and external unit results appear only when the policy lets the learner
+    see the result; internal unit grades are the centre's own reports and always show.
+    A learner's view is never an early one, so there is nothing to record.
+    """
+    shown = []
+    for stored in results.registrations:
+        decision = result_visibility(
+            viewer=ViewerKind.LEARNER, embargoed=stored.embargoed, times=stored.times,
+            released_at_discretion=stored.released_at_discretion, now=now,
+        )
+        units = stored.units if decision.visible else tuple(
+            u for u in stored.units if not u.is_external
+        )
+        shown.append(ShownResult(registration=stored, visibility=decision, units=units))
+    return shown
+
+
+def learner_results_shown_to(
+    results: LearnerResults, *, viewer: Viewer, now: dt.datetime
+) -> list[ShownResult]:
+    """As `learner_results_shown`, for any viewer: the learner themselves, centre staff, AO staff.
+
+    Each registration gets the most open decision over the viewer's kinds (a person may hold
+    several roles). No queries: `viewer` comes from `viewer_for`. Early (embargoed) views
+    among the decisions must be recorded by the caller (`release.services`).
+    """
+    shown = []
+    for stored in results.registrations:
+        kinds: set[ViewerKind] = set(viewer.at_centre.get(results.centre_id, ()))
+        if stored.awarding_organisation_id in viewer.ao_ids:
+            kinds.add(ViewerKind.AO_STAFF)
+        if viewer.learner_id is not None and viewer.learner_id == results.learner_id:
+            kinds.add(ViewerKind.LEARNER)
+        if viewer.is_regulator:
+            kinds.add(ViewerKind.REGULATOR)
+        decision = best_visibility(
+            result_visibility(
+                viewer=kind, embargoed=stored.embargoed, times=stored.times,
+                released_at_discretion=stored.released_at_discretion, now=now,
+            )
+            for kind in sorted(kinds)
+        )
+        units = stored.units if decision.visible else tuple(
+            u for u in stored.units if not u.is_external
+        )
+        shown.append(ShownResult(registration=stored, visibility=decision, units=units))
+    return shown

@@ -88,6 +88,21 @@ CENTRE_A_PAGES = {
     "centres/<str:number>/checkpoints/<int:series_id>/<str:kind>/declare/":
         lambda w: f"/centres/{w.centre_a.number}/checkpoints/{w.registration.series_id}/1/declare/",
     "registrations/<int:pk>/release/": lambda w: f"/registrations/{w.registration.pk}/release/",
+    "learners/<int:pk>/invite/": lambda w: f"/learners/{w.learner.pk}/invite/",
+    "learners/<int:pk>/access-code/": lambda w: f"/learners/{w.learner.pk}/access-code/",
+    "learners/<int:pk>/statement/": lambda w: f"/learners/{w.learner.pk}/statement/",
+    "learners/<int:pk>/statement.pdf": lambda w: f"/learners/{w.learner.pk}/statement.pdf",
+    "centres/<str:number>/results/": lambda w: f"/centres/{w.centre_a.number}/results/",
+    "centres/<str:number>/results/export.<str:fmt>":
+        lambda w: f"/centres/{w.centre_a.number}/results/export.xlsx",
+    "centres/<str:number>/results/results-file/":
+        lambda w: f"/centres/{w.centre_a.number}/results/results-file/",
+    "centres/<str:number>/grade-boundaries/":
+        lambda w: f"/centres/{w.centre_a.number}/grade-boundaries/",
+    "centres/<str:number>/grade-boundaries/<int:series_id>/":
+        lambda w: f"/centres/{w.centre_a.number}/grade-boundaries/{w.registration.series_id}/",
+    "centres/<str:number>/grade-boundaries/<int:series_id>.csv":
+        lambda w: f"/centres/{w.centre_a.number}/grade-boundaries/{w.registration.series_id}.csv",
 }
 # Pages with a parameter that is not centre data, and who may see them.
 NOT_CENTRE_DATA = {
@@ -113,6 +128,8 @@ NOT_CENTRE_DATA = {
         "AO officers of that AO only; centre staff get 403 (assessment/tests/test_marks)",
     "ao/<slug:code>/embargoed-views/":
         "AO staff of that AO only; centre staff get 403 (release/tests/test_pages)",
+    "invitation/<str:token>/":
+        "Public: a learner's one-time invitation link (learners/tests/test_sign_in)",
 }
 
 

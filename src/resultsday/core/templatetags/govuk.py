@@ -30,3 +30,12 @@ def govuk_datetime(value: dt.datetime | None) -> str:
         return ""
     local = timezone.localtime(value)
     return f"{local.day} {local:%B %Y} at {govuk_time(value)}"
+
+
+@register.filter
+def govuk_date(value: dt.datetime | None) -> str:
+    """The London date alone: "19 August 2027"."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local.day} {local:%B %Y}"

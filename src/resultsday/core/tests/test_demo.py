@@ -70,3 +70,28 @@ def test_each_printed_demo_login_reaches_its_home_page(client, demo) -> None:
         final_url = response.redirect_chain[-1][0] if response.redirect_chain else "/"
         get_page(client, final_url)
         client.logout()
+
+
+def test_a_demo_learner_signs_in_with_the_demo_access_code(demo, client) -> None:
+    from resultsday.core.demo import DEMO_ACCESS_CODE
+
+    learner = Learner.objects.filter(access_code__isnull=False).get()
+    response = client.post("/my/sign-in/", {
+        "uln": learner.uln, "date_of_birth": learner.date_of_birth.strftime("%d/%m/%Y"),
+        "access_code": DEMO_ACCESS_CODE,
+    })
+    assert response.status_code == 302 and response["Location"] == "/my/"
+    get_page(client, "/my/")
+    learner.refresh_from_db()
+    assert learner.user is not None and learner.user.is_demo
+
+
+def test_demo_logins_prints_both_learner_logins(demo, settings, capsys) -> None:
+    from django.core.management import call_command
+
+    from resultsday.core.demo import DEMO_ACCESS_CODE
+
+    settings.DEMO = True
+    call_command("demo_logins")
+    printed = capsys.readouterr().out
+    assert "Learner" in printed and DEMO_ACCESS_CODE in printed

@@ -1,4 +1,4 @@
-"""The release policy's decisions for templates of other apps (the learner pages)."""
+"""The release policy's decisions, and results in words, for templates of other apps (the learner pages)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from django import template
 
 from resultsday.learners.models import Registration
 from resultsday.release.policy import HIDDEN, Visibility
+from resultsday.release.selectors import StoredResult
+from resultsday.release.statements import result_in_words
 
 register = template.Library()
 
@@ -14,3 +16,9 @@ register = template.Library()
 def visibility_of(decisions: dict[int, Visibility] | None, registration: Registration) -> Visibility:
     """`{{ result_visibility|visibility_of:registration }}`; hidden when nothing was decided."""
     return (decisions or {}).get(registration.pk, HIDDEN)
+
+
+@register.filter
+def in_words(stored: StoredResult) -> str:
+    """`{{ shown.registration|in_words }}`: what a result means, in a learner's words."""
+    return result_in_words(stored)

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from resultsday.accounts.models import Membership, User
-from resultsday.core.demo import DEMO_PASSWORD
+from resultsday.core.demo import DEMO_ACCESS_CODE, DEMO_PASSWORD
+from resultsday.learners.models import Learner
 
 
 class Command(BaseCommand):
@@ -45,5 +46,16 @@ class Command(BaseCommand):
         learner = User.objects.filter(is_demo=True, learner__isnull=False).first()
         if learner:
             table.add_row("Learner", learner.username, str(learner.learner.centre))
+        by_code = (
+            Learner.objects.filter(is_demo=True, access_code__isnull=False)
+            .select_related("centre").order_by("pk").first()
+        )
+        if by_code:
+            table.add_row(
+                "Learner with an access code (at /my/sign-in/)",
+                f"ULN {by_code.uln}, born {by_code.date_of_birth:%d/%m/%Y}, "
+                f"code {DEMO_ACCESS_CODE}",
+                str(by_code.centre),
+            )
         Console().print(table)
         self.stdout.write("Open http://127.0.0.1:8000 and sign in with any of these.")
