@@ -17,10 +17,22 @@ class VersionInline(admin.TabularInline):
 
 @admin.register(QualificationResult)
 class QualificationResultAdmin(admin.ModelAdmin):
+    """Read-only: a result changes only through an awarding run, which writes an immutable
+    version with its reason, flags the UCAS feed and refreshes the learners' results cache."""
+
     list_display = ["registration", "status", "grade", "points", "version"]
     list_filter = ["status"]
     raw_id_fields = ["registration"]
     inlines = [VersionInline]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Claim)

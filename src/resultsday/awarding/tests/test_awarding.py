@@ -375,3 +375,19 @@ def test_the_claim_preview_holds_back_an_embargoed_external_result_until_centre_
         after = get_page(client, url).content.decode()
     assert "Awaiting the external result" not in after
     assert "The full award claim has not been made." in after
+
+
+def test_the_admin_shows_results_but_cannot_change_them() -> None:
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from resultsday.accounts.models import User
+    from resultsday.awarding.models import QualificationResult
+
+    model_admin = admin.site._registry[QualificationResult]
+    request = RequestFactory().get("/admin/")
+    request.user = User(is_superuser=True, is_staff=True, is_active=True)
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
