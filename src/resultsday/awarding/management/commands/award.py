@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from resultsday.awarding.choices import RunMode, RunPolicy
 from resultsday.awarding.models import AwardingRun
 from resultsday.awarding.services import (
+    BATCH_SIZE,
     AwardingError,
     awarding_run_execute,
     awarding_run_start,
@@ -34,7 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--preview", action="store_true",
                             help="Show what would change; write no result.")
         parser.add_argument("--resume", type=int, help="The id of an interrupted run.")
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
+                            help=f"Registrations per batch (default {BATCH_SIZE}).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["resume"]:
