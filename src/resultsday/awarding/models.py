@@ -96,8 +96,10 @@ class QualificationResult(models.Model):
 class QualificationResultVersion(models.Model):
     """One immutable version of a result: every change adds a row, nothing is overwritten."""
 
+    # No index of its own: the unique (result, version) index below serves every lookup by result,
+    # and a million-row awarding run writes one index fewer (bench/award.py).
     result = models.ForeignKey(
-        QualificationResult, on_delete=models.CASCADE, related_name="versions"
+        QualificationResult, on_delete=models.CASCADE, related_name="versions", db_index=False
     )
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=ResultStatus.choices)
