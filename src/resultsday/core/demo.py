@@ -465,6 +465,11 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
                     source=ResultSource.MARKED, grade=_pick(rng, EXTERNAL_GRADES),
                     series=previous,
                 ))
+                if registration.series == previous:
+                    # Last year's completers sat it on an entry in their own series: their
+                    # results were embargoed until results day (release policy).
+                    entries.append(Entry(registration=registration, unit=placement.unit,
+                                         series=previous))
             else:
                 entries.append(Entry(registration=registration, unit=placement.unit,
                                      series=registration.series))
