@@ -8,10 +8,12 @@ population figures come from here instead, with the same statuses:
   instances, a chunk at a time, in pk order or in centre order (`by_centre`: each centre's
   rows arrive together, so every centre's report comes out of one pass);
 - every fact table is read once per chunk by one `values_list` query filtered by a subquery
-  on the chunk (no IN list of thousands of ids for the driver to build);
-- awarding's decision (`registration_decide`, on the grading engine) is asked once per distinct
-  set of engine inputs in the pass: registrations with the same qualification, cohort date, unit
-  results, entries, claim and verification get the same answer;
+  on the chunk (no IN list of thousands of ids for the driver to build), with no ordering;
+- the engine's questions of a chunk (each registration's request and, where units may be
+  missing, the same request with the units awaited filled with a Pass) are rows of one
+  `grading.bulk` batch, graded in columns; the conditions around the grade are awarding's
+  (`decisions.reason_*`). What the columns cannot decide exactly goes to
+  `selectors.engine_facts` (awarding's `registration_decide`), once per distinct question;
 - the same `selectors.row_parts` and `status.status_of` as the page path turn facts into a
   status. `test_bulk.py` checks that both paths agree registration by registration.
 """
@@ -19,20 +21,29 @@ population figures come from here instead, with the same statuses:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
+import numpy as np
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from resultsday.assessment.models import UnitResult
-from resultsday.awarding.decisions import RegistrationFacts, UnitAttempt
+from resultsday.awarding.decisions import (
+    REASON_NO_CLAIM,
+    RegistrationFacts,
+    UnitAttempt,
+    reason_incomplete,
+    reason_verification,
+)
 from resultsday.awarding.models import Claim, QualificationResult
 from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import StandardsVerification
 from resultsday.grading import Catalogue, default_catalogue
+from resultsday.grading.bulk import NO_RESULT, Batch, Graded, grade_batch
+from resultsday.grading.grades import RANK
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Registration
 from resultsday.tracking.choices import CheckpointKind
@@ -230,11 +241,13 @@ def _tracked_chunk(
     catalogue: Catalogue,
 ) -> Iterator[TrackedRegistration]:
     ids = scope.order_by().values("pk")
-    # Unit results in the order awarding reads them: by unit (suite, code), then attempt.
+    # Unit results unsorted: the engine takes the best attempt whatever the order, and what is
+    # shown (units reported, units outside the qualification) is sorted when shown. Every query
+    # here clears its model's default ordering, which would join and sort for nothing.
     attempts: dict[int, list[tuple[int, str, int | None, bool]]] = defaultdict(list)
     for reg_id, unit_id, grade, points, retake in UnitResult.objects.filter(
         registration_id__in=ids
-    ).order_by("registration_id", "unit__suite_id", "unit__code", "attempt").values_list(
+    ).order_by().values_list(
         "registration_id", "unit_id", "grade", "points", "is_retake"
     ):
         attempts[reg_id].append((unit_id, grade, points, retake))
@@ -253,7 +266,7 @@ def _tracked_chunk(
         for reg_id, expects, declared_at, progress, predicted, late in
         CheckpointLearner.objects.filter(
             registration_id__in=ids, checkpoint__kind=CheckpointKind.CHECKPOINT_1
-        ).values_list("registration_id", "expects_result", "checkpoint__declared_at",
+        ).order_by().values_list("registration_id", "expects_result", "checkpoint__declared_at",
                       "needs_to_progress", "predicted_grade", "added_late")
     }
     active: dict[tuple[int, int, str], list[tuple[int, str]]] = defaultdict(list)
@@ -272,28 +285,30 @@ def _tracked_chunk(
     units = reference.units
     released_status = VerificationStatus.RELEASED.value
     active_status = RegistrationStatus.ACTIVE.value
+    questions: list[_Question] = []
     for r in records:
         q = quals[r.qualification_id]
+        mine = attempts.get(r.pk, ())
+        sv_status = verification.get((r.centre_id, q.suite_id, q.sector), "")
+        claim_late = claims.get(r.pk)
+        questions.append(_Question(
+            qualification=q, registered_on=r.registered_on,
+            attempts=tuple((units[unit_id][0], grade, points, retake, unit_id in q.unit_ids)
+                           for unit_id, grade, points, retake in mine),
+            awaiting=frozenset(units[unit_id][0] for unit_id, series_id in entries.get(r.pk, ())
+                               if series_id == r.series_id),
+            claimed=claim_late is not None,
+            released=(sv_status == released_status) if sv_status else None,
+        ))
+    answered = _engine_answers(questions, answers=answers, catalogue=catalogue)
+    for r, question, engine in zip(records, questions, answered, strict=True):
+        q = question.qualification
         structure = q.structure
         mine = attempts.get(r.pk, ())
-        key_attempts = tuple((units[unit_id][0], grade, points, retake, unit_id in q.unit_ids)
-                             for unit_id, grade, points, retake in mine)
-        awaiting = frozenset(units[unit_id][0] for unit_id, series_id in entries.get(r.pk, ())
-                             if series_id == r.series_id)
+        key_attempts = question.attempts
+        awaiting = question.awaiting
         claim_late = claims.get(r.pk)
         sv_status = verification.get((r.centre_id, q.suite_id, q.sector), "")
-        released = (sv_status == released_status) if sv_status else None
-        key = (r.qualification_id, r.registered_on, key_attempts, awaiting,
-               claim_late is not None, released)
-        engine = answers.get(key)
-        if engine is None:
-            facts = RegistrationFacts(
-                qualification_qn=q.qn, registered_on=r.registered_on,
-                attempts=[UnitAttempt(*attempt) for attempt in key_attempts],
-                awaiting_units=set(awaiting), claimed=claim_late is not None,
-                verification_released=released, programme=q.programme,
-            )
-            engine = answers[key] = engine_facts(facts, structure, catalogue)
         outside: list[str] = []
         if mine and any(not attempt[4] for attempt in key_attempts):
             seen = sorted({unit_id for unit_id, *_ in mine if unit_id not in q.unit_ids},
@@ -322,6 +337,161 @@ def _tracked_chunk(
 
 
 _NO_DATES = SeriesDates()
+
+
+# ---- the engine's answers, a chunk at a time in columns -----------------------------------
+
+
+class _Question(NamedTuple):
+    """What `selectors.engine_facts` asks awarding's decision about one registration."""
+
+    qualification: QualificationInfo
+    registered_on: date
+    attempts: tuple[tuple[str, str, int | None, bool, bool], ...]  # as `UnitAttempt`'s fields
+    awaiting: frozenset[str]
+    claimed: bool
+    released: bool | None
+
+    def facts(self) -> RegistrationFacts:
+        return RegistrationFacts(
+            qualification_qn=self.qualification.qn, registered_on=self.registered_on,
+            attempts=[UnitAttempt(*attempt) for attempt in self.attempts],
+            awaiting_units=set(self.awaiting), claimed=self.claimed,
+            verification_released=self.released, programme=self.qualification.programme,
+        )
+
+
+class _Columns:
+    """A `grading.bulk.Batch` being filled: one row per engine request."""
+
+    def __init__(self) -> None:
+        self.qualifications: dict[str, int] = {}
+        self.dates: dict[date, int] = {}
+        self.units: dict[str, int] = {}
+        self.row_qualification: list[int] = []
+        self.row_date: list[int] = []
+        self.attempts: list[tuple[int, int, int, int, bool]] = []  # row, unit, rank, points, retake
+
+    def coded(self, attempts: Iterable[tuple[str, int, int | None, bool]]
+              ) -> list[tuple[int, int, int, bool]]:
+        """Attempts (unit number, rank, points, retake) with the unit's column code."""
+        units = self.units
+        return [(units.setdefault(number, len(units)), rank,
+                 NO_RESULT if points is None else points, retake)
+                for number, rank, points, retake in attempts]
+
+    def add(self, qn: str, registered_on: date, coded: list[tuple[int, int, int, bool]]) -> int:
+        row = len(self.row_qualification)
+        self.row_qualification.append(self.qualifications.setdefault(qn, len(self.qualifications)))
+        self.row_date.append(self.dates.setdefault(registered_on, len(self.dates)))
+        self.attempts.extend([(row, *attempt) for attempt in coded])
+        return row
+
+    def batch(self) -> Batch:
+        table = np.array(self.attempts, dtype=np.int64).reshape(len(self.attempts), 5)
+        return Batch(
+            qualifications=tuple(self.qualifications), dates=tuple(self.dates),
+            units=tuple(self.units),
+            row_qualification=np.array(self.row_qualification, dtype=np.int64),
+            row_date=np.array(self.row_date, dtype=np.int64),
+            attempt_row=table[:, 0].copy(), attempt_unit=table[:, 1].copy(),
+            attempt_grade=table[:, 2].copy(), attempt_points=table[:, 3].copy(),
+            attempt_retake=table[:, 4].astype(np.bool_),
+        )
+
+
+_PASS = RANK["P"]
+
+
+def _engine_answers(
+    questions: Sequence[_Question], *, answers: dict[tuple[object, ...], EngineFacts],
+    catalogue: Catalogue,
+) -> list[EngineFacts]:
+    """`selectors.engine_facts` for every question, by `grading.bulk.grade_batch`.
+
+    Each registration is a row of one batch and, when it may be incomplete, a second row asks
+    the "beyond awaited" question (`selectors._short_beyond`: the units awaited or awaiting an
+    entry filled with a Pass). The conditions around the grade are `registration_decide`'s, in
+    its order, with its reason texts (`decisions.reason_*`). What the columns do not decide
+    exactly -- a qualification without a points specification, a unit outside the structure
+    (an invalid combination: the decision's reason names it), a result the engine refuses,
+    anything `grading.bulk` routes to the reference engine -- is asked of `engine_facts` itself,
+    once per distinct question in the pass (`answers`).
+    """
+    columns = _Columns()
+    rows: list[tuple[int, int] | None] = []  # per question: (row, "beyond awaited" row or -1)
+    for question in questions:
+        q = question.qualification
+        spec = catalogue.qualifications.get(q.qn)
+        structure = spec.structure if spec is not None else None
+        if structure is None:
+            rows.append(None)
+            continue
+        known = structure.units
+        ranked = [(number, RANK.get(grade, -1), points, retake)
+                  for number, grade, points, retake, placed in question.attempts
+                  if placed and number in known]
+        if len(ranked) != len(question.attempts) or any(rank < 0 for _, rank, _, _ in ranked):
+            rows.append(None)
+            continue
+        coded = columns.coded(ranked)
+        row = columns.add(q.qn, question.registered_on, coded)
+        reported = {attempt[0] for attempt in ranked}
+        fill = (question.awaiting | {n for n, (_, external, mandatory) in q.structure.items()
+                                     if external and mandatory}) - reported
+        beyond = -1
+        if fill:
+            if not fill <= known.keys():
+                rows.append(None)  # the decision refuses the filled request: as engine_facts says
+                continue
+            beyond = columns.add(q.qn, question.registered_on, [
+                *coded, *columns.coded((number, _PASS, None, False) for number in sorted(fill))])
+        rows.append((row, beyond))
+    graded = grade_batch(columns.batch(), catalogue)
+    reference = graded.by_reference
+    out: list[EngineFacts] = []
+    for question, where in zip(questions, rows, strict=True):
+        if where is None or reference[where[0]] or (where[1] >= 0 and reference[where[1]]):
+            key = (question.qualification.pk, *question[1:])
+            found = answers.get(key)
+            if found is None:
+                q = question.qualification
+                found = answers[key] = engine_facts(question.facts(), q.structure, catalogue)
+            out.append(found)
+            continue
+        row, beyond = where
+        out.append(_answer(question, graded, row, beyond))
+    return out
+
+
+def _answer(question: _Question, graded: Graded, row: int, beyond: int) -> EngineFacts:
+    """One registration's `EngineFacts` from its graded rows (see `selectors.engine_facts`)."""
+    grade = str(graded.grade[row])
+    # the engine gives reasons exactly when it does not award a grade (engine.evaluate)
+    reasons = graded.reasons(row) if grade == "U" else ()
+    complete = bool(graded.complete[row])
+    short = False
+    short_reasons: tuple[str, ...] = ()
+    withheld = ""
+    if not complete:
+        if beyond < 0:
+            short, short_reasons = True, reasons
+        elif not graded.complete[beyond]:
+            short, short_reasons = True, graded.reasons(beyond)
+        if not question.awaiting - {attempt[0] for attempt in question.attempts}:
+            withheld = reason_incomplete(reasons)  # else pending: not withheld
+    elif not question.claimed:
+        withheld = REASON_NO_CLAIM
+    elif question.released is not True:
+        withheld = reason_verification(question.qualification.programme)
+    fallback = graded.fallback[row]
+    return EngineFacts(
+        complete=complete, units_short=short, short_reasons=short_reasons, grade=grade,
+        points=int(graded.points[row]), reasons=reasons,
+        fallback=f"{fallback.title} ({fallback.qualification}): {fallback.grade}" if fallback
+        else "",
+        withheld_reason=withheld,
+    )
 
 
 def centre_tracked(

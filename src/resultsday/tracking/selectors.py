@@ -235,6 +235,8 @@ def engine_facts(
                                             if external and mandatory and n not in reported}
         short, short_reasons = (_short_beyond(facts, fill - reported, catalogue) if fill
                                 else (True, reasons))
+        if not short:
+            short_reasons = ()  # shown only when units fall short (status.rule_internal_units_missing)
     return EngineFacts(
         complete=complete, units_short=short, short_reasons=short_reasons,
         grade=str(explanation.get("grade", "")), points=explanation.get("points"),

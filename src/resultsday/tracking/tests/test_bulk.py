@@ -120,3 +120,35 @@ def test_the_bulk_path_reads_each_table_once_per_chunk(world) -> None:
         record_unit_result(registration, "T1", "P")
     assert queries(10_000) == one
     assert queries(10) > one  # several chunks: each reads the fact tables again
+
+
+@pytest.mark.django_db
+def test_bulk_grades_in_columns_and_asks_the_decision_only_what_columns_cannot_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from resultsday.catalogue.models import Unit
+    from resultsday.tracking import bulk
+
+    demo.demo_seed(seed=5, centres=2, learners=80)
+    _vary(seed=8)
+    # An entry this series for a unit of another qualification: the "beyond awaited" question
+    # is then one the decision refuses (an invalid combination), so the decision answers it.
+    registration = Registration.objects.filter(status=RegistrationStatus.ACTIVE).order_by("pk")[0]
+    foreign = Unit.objects.exclude(placements__qualification=registration.qualification).order_by("pk")[0]
+    Entry.objects.create(registration=registration, unit=foreign, series=registration.series)
+    asked: list[object] = []
+    real = bulk.engine_facts
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "engine_facts", counted)
+    everyone = Registration.objects.all()
+    with time_machine.travel(london(2027, 6, 10), tick=False):
+        expected = {row.registration.pk: _compared(row)
+                    for row in tracking_rows(list(tracking_queryset(everyone)))}
+        rows = list(tracked_registrations(everyone))
+    assert all(_compared(row) == expected[row.record.pk] for row in rows)
+    assert 0 < len(asked) < len(rows) // 4  # most in columns; invalid combinations by the decision
+    assert registration.pk in {row.record.pk for row in rows if row.facts.awaiting}

@@ -282,6 +282,29 @@ def test_report_cells_that_look_like_formulas_are_neutralised(world) -> None:
     assert "'=HYPERLINK(1)" in bytes(report.csv).decode("utf-8-sig")
 
 
+def test_workbook_cells_that_look_like_formulas_are_written_as_text(world) -> None:
+    world.learner.last_name = "=HYPERLINK(1)"
+    world.learner.first_name = "@SUM(A1)"
+    world.learner.save()
+    report = tracking_report_create(centre=world.centre_a, trigger=ReportTrigger.ON_DEMAND)
+    sheet = openpyxl.load_workbook(io.BytesIO(bytes(report.xlsx)))["Learner data"]
+    header = [cell.value for cell in sheet[1]]
+    surname = sheet.cell(row=2, column=header.index("Surname") + 1)
+    first_name = sheet.cell(row=2, column=header.index("First name") + 1)
+    assert (surname.value, surname.data_type) == ("'=HYPERLINK(1)", "s")
+    assert (first_name.value, first_name.data_type) == ("'@SUM(A1)", "s")
+    uln = sheet.cell(row=2, column=header.index("ULN") + 1)
+    assert uln.data_type == "s" and uln.number_format == "@"
+    assert sheet.freeze_panes == "A2" and sheet.cell(row=1, column=1).font.bold
+
+
+def test_a_character_xlsx_cannot_store_is_refused(world) -> None:
+    from resultsday.tracking.reports import _write_xlsx
+
+    with pytest.raises(ValueError, match="cannot store"):
+        _write_xlsx([("Learner data", ["Name"], [["bad\x01name"]], frozenset())])
+
+
 def test_the_command_writes_one_centres_report(world, tmp_path) -> None:
     out = tmp_path / "report.xlsx"
     call_command("tracking-report", "--centre", world.centre_a.number, "--out", str(out),
