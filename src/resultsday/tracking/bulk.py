@@ -20,13 +20,13 @@ population figures come from here instead, with the same statuses:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from resultsday.assessment.models import UnitResult
@@ -48,6 +48,7 @@ from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Registration
 from resultsday.tracking.choices import CheckpointKind
 from resultsday.tracking.models import CheckpointLearner
+from resultsday.tracking.parallel import parts_run
 from resultsday.tracking.selectors import (
     CheckpointAnswer,
     EngineFacts,
@@ -63,6 +64,7 @@ from resultsday.tracking.selectors import (
 from resultsday.tracking.status import (
     SeriesDates,
     Status,
+    StatusCode,
     TrackingFacts,
     expecting_result_flag,
     issues_of,
@@ -213,6 +215,45 @@ def _chunks_by_centre(
                            scope.order_by("centre_id", "pk").values_list(*_RECORD_FIELDS)]
                 yield records, scope
             group, total = [], 0
+
+
+class IdRange(NamedTuple):
+    """Ids from `first` to `last`, both included: one part of a pass shared between workers."""
+
+    first: int
+    last: int
+
+
+def registration_ranges(registrations: QuerySet[Registration], parts: int) -> list[IdRange]:
+    """The registrations' ids in up to `parts` contiguous ranges of about equal counts."""
+    ids = registrations.order_by("pk").values_list("pk", flat=True)
+    total = ids.count()
+    if not total:
+        return []
+    parts = max(1, min(parts, total))
+    firsts = [ids[total * k // parts] for k in range(parts)]
+    ends = [first - 1 for first in firsts[1:]] + [registrations.aggregate(last=Max("pk"))["last"]]
+    return [IdRange(first, end) for first, end in zip(firsts, ends, strict=True)]
+
+
+def centre_ranges(registrations: QuerySet[Registration], parts: int) -> list[IdRange]:
+    """Centre ids in up to `parts` contiguous ranges holding about equal numbers of the
+    registrations (a centre is never split: each centre's report comes from one part)."""
+    sizes = list(registrations.order_by("centre_id").values("centre_id")
+                 .annotate(n=Count("pk")).values_list("centre_id", "n"))
+    total = sum(n for _, n in sizes)
+    ranges: list[IdRange] = []
+    first: int | None = None
+    seen = 0
+    for centre_id, n in sizes:
+        first = centre_id if first is None else first
+        seen += n
+        if seen * parts >= total * (len(ranges) + 1):
+            ranges.append(IdRange(first, centre_id))
+            first = None
+    # Contiguous: a centre id between two parts' centres belongs to the later part.
+    return [IdRange(r.first if i == 0 else ranges[i - 1].last + 1, r.last)
+            for i, r in enumerate(ranges)]
 
 
 def tracked_registrations(
@@ -492,6 +533,27 @@ def _answer(question: _Question, graded: Graded, row: int, beyond: int) -> Engin
         else "",
         withheld_reason=withheld,
     )
+
+
+def _status_counts_part(part: tuple[IdRange, datetime]) -> Counter[StatusCode]:
+    ids, now = part
+    registrations = Registration.objects.filter(pk__gte=ids.first, pk__lte=ids.last)
+    return Counter(row.status.code for row in tracked_registrations(registrations, now=now))
+
+
+def status_totals(*, now: datetime | None = None, processes: int = 1) -> Counter[StatusCode]:
+    """Every registration's live status, counted: the national figure, computed on demand.
+
+    With `processes` > 1 the registrations are split into that many id ranges, each counted
+    in its own process with its own database connection (`parallel.parts_run`).
+    """
+    now = now or timezone.now()
+    ranges = registration_ranges(Registration.objects.all(), processes)
+    totals: Counter[StatusCode] = Counter()
+    for counts in parts_run(_status_counts_part, [(r, now) for r in ranges],
+                            processes=processes):
+        totals.update(counts)
+    return totals
 
 
 def centre_tracked(

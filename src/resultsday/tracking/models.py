@@ -91,6 +91,10 @@ class TrackingReport(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField()
+    week = models.DateField(
+        null=True, blank=True,
+        help_text="Weekly reports: the Monday of their week (one per centre and week).",
+    )
     row_count = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, help_text="Registrations by status code.")
     xlsx = models.BinaryField()
@@ -99,6 +103,12 @@ class TrackingReport(models.Model):
     class Meta:
         ordering = ["centre", "-created_at"]
         indexes = [models.Index(fields=["centre", "-created_at"])]
+        constraints = [
+            # A weekly run resumed after a crash, or two workers given overlapping parts, cannot
+            # keep a centre's week twice (on-demand reports have no week: NULLs never clash).
+            models.UniqueConstraint(fields=["centre", "week"],
+                                    name="tracking_report_one_per_centre_week"),
+        ]
 
     def __str__(self) -> str:
         return f"Tracking report for {self.centre.number} at {self.created_at:%Y-%m-%d %H:%M}"

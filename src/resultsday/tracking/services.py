@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from resultsday.accounts.choices import AuditAction
@@ -18,9 +18,15 @@ from resultsday.centres.models import Centre
 from resultsday.grading import Catalogue
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Registration
-from resultsday.tracking.bulk import TrackedRegistration, tracked_registrations
+from resultsday.tracking.bulk import (
+    IdRange,
+    TrackedRegistration,
+    centre_ranges,
+    tracked_registrations,
+)
 from resultsday.tracking.choices import CheckpointKind, ReportTrigger
 from resultsday.tracking.models import Checkpoint, CheckpointLearner, TrackingReport
+from resultsday.tracking.parallel import parts_run
 from resultsday.tracking.reports import report_summary, tracking_report_files
 from resultsday.tracking.selectors import series_dates, tracking_queryset, tracking_rows
 
@@ -180,20 +186,33 @@ def checkpoint_declare(*, checkpoint: Checkpoint, actor: User, signed_name: str)
 # ---- tracking reports ---------------------------------------------------------------------
 
 
+def report_week(now: datetime) -> date:
+    """The Monday of `now`'s week (local time): what a weekly report is kept under."""
+    today = timezone.localdate(now)
+    return today - timedelta(days=today.weekday())
+
+
 def _report_keep(
     *, centre: Centre, trigger: ReportTrigger, actor: User | None, now: datetime,
     rows: list[TrackedRegistration],
-) -> TrackingReport:
+) -> TrackingReport | None:
+    """Keep the report (None if this week's weekly report for the centre is already kept)."""
     rows.sort(key=lambda row: (row.record.last_name, row.record.first_name, row.record.pk))
     xlsx, csv = tracking_report_files(centre=centre, rows=rows, now=now)
-    with transaction.atomic():
-        report = TrackingReport.objects.create(
-            centre=centre, trigger=trigger, requested_by=actor, created_at=now,
-            row_count=len(rows), summary=report_summary(rows), xlsx=xlsx, csv=csv)
-        stale = list(TrackingReport.objects.filter(centre=centre).order_by("-created_at")
-                     .values_list("pk", flat=True)[REPORTS_KEPT:])
-        if stale:
-            TrackingReport.objects.filter(pk__in=stale).delete()
+    week = report_week(now) if trigger == ReportTrigger.SCHEDULED else None
+    try:
+        with transaction.atomic():
+            report = TrackingReport.objects.create(
+                centre=centre, trigger=trigger, requested_by=actor, created_at=now, week=week,
+                row_count=len(rows), summary=report_summary(rows), xlsx=xlsx, csv=csv)
+            stale = list(TrackingReport.objects.filter(centre=centre).order_by("-created_at")
+                         .values_list("pk", flat=True)[REPORTS_KEPT:])
+            if stale:
+                TrackingReport.objects.filter(pk__in=stale).delete()
+    except IntegrityError:
+        if week is None or not TrackingReport.objects.filter(centre=centre, week=week).exists():
+            raise
+        return None  # another worker kept this centre's week first
     return report
 
 
@@ -201,38 +220,88 @@ def tracking_report_create(
     *, centre: Centre, trigger: ReportTrigger, actor: User | None = None,
     now: datetime | None = None, catalogue: Catalogue | None = None,
 ) -> TrackingReport:
-    """Generate and keep a tracking report for every registration at the centre."""
+    """Generate and keep a tracking report for every registration at the centre (a weekly one
+    already kept for this week is returned as it is)."""
     now = now or timezone.now()
     rows = list(tracked_registrations(Registration.objects.filter(centre=centre), now=now,
                                       catalogue=catalogue))
-    return _report_keep(centre=centre, trigger=trigger, actor=actor, now=now, rows=rows)
+    report = _report_keep(centre=centre, trigger=trigger, actor=actor, now=now, rows=rows)
+    return report or TrackingReport.objects.get(centre=centre, week=report_week(now))
 
 
 def tracking_reports_generate_all(
     *, trigger: ReportTrigger = ReportTrigger.SCHEDULED, now: datetime | None = None,
-    centre_ids: Iterable[int] | None = None,
+    centre_ids: Iterable[int] | None = None, centres: IdRange | None = None,
+    processes: int = 1,
 ) -> int:
     """A report for every centre with registrations (the weekly run). Returns how many.
 
     One pass over the registrations in centre order (`tracking.bulk`), each centre's report
-    kept as soon as its rows are complete. Safe to run twice: it only adds another report, and
-    old ones are pruned.
+    kept as soon as its rows are complete; `centre_ids` or the range `centres` narrow it to
+    some centres (one part of a run shared between workers: `tracking_reports_enqueue`). With
+    `processes` > 1 the centres are split into that many ranges of about equal registrations,
+    each run in its own process (`parallel.parts_run`).
+
+    Safe to run twice: a weekly (scheduled) report is kept once per centre and week
+    (`TrackingReport.week`), so a rerun after a crash makes only the reports still missing;
+    on-demand reports are added each time, and the oldest are pruned.
     """
     now = now or timezone.now()
     registrations = Registration.objects.all()
     if centre_ids is not None:
-        registrations = registrations.filter(centre_id__in=list(centre_ids))
+        centre_ids = list(centre_ids)
+        registrations = registrations.filter(centre_id__in=centre_ids)
+    if centres is not None:
+        registrations = registrations.filter(centre_id__gte=centres.first,
+                                             centre_id__lte=centres.last)
+    if processes > 1:
+        parts = [(trigger.value, now, part, centre_ids)
+                 for part in centre_ranges(registrations, processes)]
+        return sum(parts_run(_generate_part, parts, processes=processes))
+    if trigger == ReportTrigger.SCHEDULED:
+        kept = TrackingReport.objects.filter(week=report_week(now))
+        if centres is not None:
+            kept = kept.filter(centre_id__gte=centres.first, centre_id__lte=centres.last)
+        done = list(kept.values_list("centre_id", flat=True))
+        if done:  # a rerun: only the centres whose report for this week is still missing
+            registrations = registrations.exclude(centre_id__in=done)
     made = 0
-    centres: dict[int, Centre] = {}
+    centres_by_id: dict[int, Centre] = {}
     for centre_id, rows in groupby(
         tracked_registrations(registrations, now=now, by_centre=True),
         key=lambda row: row.record.centre_id,
     ):
-        if centre_id not in centres:
+        if centre_id not in centres_by_id:
             # Centres arrive in id order: fetch the next few hundred in one query.
-            centres = {c.pk: c for c in
-                       Centre.objects.filter(pk__gte=centre_id).order_by("pk")[:500]}
-        _report_keep(centre=centres[centre_id], trigger=trigger, actor=None, now=now,
-                     rows=list(rows))
-        made += 1
+            centres_by_id = {c.pk: c for c in
+                             Centre.objects.filter(pk__gte=centre_id).order_by("pk")[:500]}
+        made += _report_keep(centre=centres_by_id[centre_id], trigger=trigger, actor=None,
+                             now=now, rows=list(rows)) is not None
     return made
+
+
+def _generate_part(part: tuple[str, datetime, IdRange, list[int] | None]) -> int:
+    trigger, now, centres, centre_ids = part
+    return tracking_reports_generate_all(trigger=ReportTrigger(trigger), now=now,
+                                         centre_ids=centre_ids, centres=centres)
+
+
+def tracking_reports_enqueue(*, parts: int, now: datetime | None = None) -> int:
+    """Hand the weekly run to the task workers as `parts` tasks, one per range of centres.
+
+    Any number of `resultsday worker` processes share them; the ranges do not overlap and all
+    parts carry the same moment, so each centre's report for the week is made once (and a
+    part run again makes only what it has not made). Enqueued after the transaction commits.
+    Returns the number of tasks.
+    """
+    from resultsday.tracking.tasks import tracking_reports_part_task
+
+    now = now or timezone.now()
+    ranges = centre_ranges(Registration.objects.all(), parts)
+
+    def send() -> None:
+        for r in ranges:
+            tracking_reports_part_task.enqueue(r.first, r.last, now.isoformat())
+
+    transaction.on_commit(send)
+    return len(ranges)

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django_tasks import task
 
 from resultsday.tracking.choices import ReportTrigger
 
 
 @task()
-def tracking_reports_task(centre_ids: list[int] | None = None) -> int:
-    """The weekly tracking reports (every centre, or the centres given). Safe to run twice:
-    each run adds one report per centre and prunes the oldest."""
+def tracking_reports_part_task(first_centre_id: int, last_centre_id: int, now: str) -> int:
+    """One part of the weekly run: the reports of the centres with ids in the range, all
+    stamped `now` (ISO 8601), the run's moment. Safe to run twice: a centre's weekly report
+    is kept once per week, so a second run makes only the reports still missing."""
+    from resultsday.tracking.bulk import IdRange
     from resultsday.tracking.services import tracking_reports_generate_all
 
-    return tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED, centre_ids=centre_ids)
+    return tracking_reports_generate_all(
+        trigger=ReportTrigger.SCHEDULED, now=datetime.fromisoformat(now),
+        centres=IdRange(first_centre_id, last_centre_id))
+
+
+@task()
+def tracking_reports_task(
+    centre_ids: list[int] | None = None, trigger: str = ReportTrigger.SCHEDULED.value,
+) -> int:
+    """Reports for every centre, or the centres given, in one pass (the AO's refresh of its
+    at-risk figures is on demand: a new report each time; the oldest are pruned)."""
+    from resultsday.tracking.services import tracking_reports_generate_all
+
+    return tracking_reports_generate_all(trigger=ReportTrigger(trigger), centre_ids=centre_ids)
 
 
 @task()

@@ -25,7 +25,7 @@ from resultsday.centres.models import Centre
 from resultsday.core.forms import GovukForm
 from resultsday.formats.safe_output import write_csv
 from resultsday.learners.models import Registration
-from resultsday.tracking.choices import CHECKPOINT_SLUGS, CheckpointKind
+from resultsday.tracking.choices import CHECKPOINT_SLUGS, CheckpointKind, ReportTrigger
 from resultsday.tracking.forms import AtRiskFilterForm, DashboardFilterForm, DeclarationForm
 from resultsday.tracking.selectors import (
     at_risk,
@@ -348,7 +348,9 @@ def ao_at_risk(request: HttpRequest, code: str) -> HttpResponse:
 
         centre_ids = list(Centre.objects.filter(awarding_organisations=ao)
                           .values_list("pk", flat=True))
-        transaction.on_commit(lambda: tracking_reports_task.enqueue(centre_ids))
+        # On demand: a refresh within the week must not be skipped as a weekly report kept.
+        transaction.on_commit(lambda: tracking_reports_task.enqueue(
+            centre_ids, ReportTrigger.ON_DEMAND.value))
         messages.success(request, "The figures are being refreshed from new tracking reports.")
         return redirect("tracking:ao_at_risk", code=ao.code)
     filters = AtRiskFilterForm(request.GET or None)

@@ -3,7 +3,9 @@ page path, registration by registration, on a varied data set at several moments
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections import Counter
 
 import pytest
 import time_machine
@@ -21,7 +23,12 @@ from resultsday.core import demo
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Entry, Registration
 from resultsday.testing import make_learner, make_registration, record_unit_result
-from resultsday.tracking.bulk import centre_tracked, tracked_registrations
+from resultsday.tracking.bulk import (
+    centre_tracked,
+    registration_ranges,
+    status_totals,
+    tracked_registrations,
+)
 from resultsday.tracking.models import CheckpointLearner
 from resultsday.tracking.selectors import tracking_queryset, tracking_rows
 from resultsday.tracking.tests.helpers import london
@@ -152,3 +159,28 @@ def test_bulk_grades_in_columns_and_asks_the_decision_only_what_columns_cannot_h
     assert all(_compared(row) == expected[row.record.pk] for row in rows)
     assert 0 < len(asked) < len(rows) // 4  # most in columns; invalid combinations by the decision
     assert registration.pk in {row.record.pk for row in rows if row.facts.awaiting}
+
+
+@pytest.mark.django_db
+def test_registration_ranges_cover_every_registration_once_and_split_the_counts() -> None:
+    demo.demo_seed(seed=5, centres=3, learners=90)
+    everyone = Registration.objects.all()
+    ids = list(everyone.order_by("pk").values_list("pk", flat=True))
+    for parts in (1, 2, 3, 7):
+        ranges = registration_ranges(everyone, parts)
+        assert len(ranges) == parts
+        assert ranges[0].first == ids[0] and ranges[-1].last == ids[-1]
+        assert all(a.last + 1 == b.first for a, b in itertools.pairwise(ranges))
+        sizes = [sum(r.first <= pk <= r.last for pk in ids) for r in ranges]
+        assert sum(sizes) == len(ids) and max(sizes) - min(sizes) <= 1
+    assert registration_ranges(Registration.objects.none(), 2) == []
+
+
+@pytest.mark.django_db
+def test_status_totals_in_parts_equal_one_pass() -> None:
+    demo.demo_seed(seed=5, centres=3, learners=90)
+    with time_machine.travel(london(2027, 6, 10), tick=False):
+        one_pass = Counter(row.status.code for row in tracked_registrations(
+            Registration.objects.all()))
+        # Inside the test's transaction the parts run one after the other in this process.
+        assert status_totals(processes=3) == one_pass == status_totals()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections import Counter
 
@@ -22,11 +23,13 @@ from resultsday.centres.models import StandardsVerification
 from resultsday.core import demo
 from resultsday.learners.models import Entry, Registration
 from resultsday.testing import World, get_page, make_learner, make_registration, record_unit_result
+from resultsday.tracking.bulk import centre_ranges
 from resultsday.tracking.choices import CheckpointKind, ReportTrigger
 from resultsday.tracking.models import Checkpoint, TrackingReport
 from resultsday.tracking.selectors import centre_tracking, tracking_queryset, tracking_rows
 from resultsday.tracking.services import (
     Confirmation,
+    _report_keep,
     checkpoint_confirm,
     checkpoint_declare,
     tracking_report_create,
@@ -317,9 +320,77 @@ def test_the_command_writes_one_centres_report(world, tmp_path) -> None:
 
 
 def test_the_weekly_run_makes_a_report_for_every_centre_and_is_safe_to_repeat(world) -> None:
-    call_command("tracking-report", "--all", stdout=io.StringIO())
-    assert tracking_reports_generate_all() == 2
+    with time_machine.travel(london(2027, 6, 7), tick=False):  # a Monday
+        call_command("tracking-report", "--all", stdout=io.StringIO())
+        assert TrackingReport.objects.filter(trigger=ReportTrigger.SCHEDULED).count() == 2
+        # Run again the same week (after a crash, or twice from cron): nothing is duplicated.
+        TrackingReport.objects.filter(centre=world.centre_b).delete()
+    with time_machine.travel(london(2027, 6, 9), tick=False):
+        assert tracking_reports_generate_all() == 1  # only centre B's, which was missing
+        assert tracking_reports_generate_all() == 0
+        assert set(TrackingReport.objects.values_list("centre_id", "week")) == {
+            (world.centre_a.pk, dt.date(2027, 6, 7)), (world.centre_b.pk, dt.date(2027, 6, 7))}
+        # On-demand reports are not weekly ones: made every time.
+        assert tracking_reports_generate_all(trigger=ReportTrigger.ON_DEMAND) == 2
+    with time_machine.travel(london(2027, 6, 14), tick=False):
+        assert tracking_reports_generate_all() == 2
     assert TrackingReport.objects.filter(trigger=ReportTrigger.SCHEDULED).count() == 4
+
+
+def test_two_workers_cannot_keep_a_centres_week_twice(world) -> None:
+    now = london(2027, 6, 7)
+    first = _report_keep(centre=world.centre_a, trigger=ReportTrigger.SCHEDULED, actor=None,
+                         now=now, rows=[])
+    # The other worker read before the first kept its report: the constraint refuses it.
+    assert first is not None and _report_keep(
+        centre=world.centre_a, trigger=ReportTrigger.SCHEDULED, actor=None,
+        now=now + dt.timedelta(hours=1), rows=[]) is None
+    assert TrackingReport.objects.get(centre=world.centre_a) == first
+
+
+@pytest.mark.django_db
+def test_the_weekly_run_in_parts_makes_each_centres_report_once_as_one_pass_does() -> None:
+    demo.demo_seed(seed=5, centres=5, learners=150)
+    everyone = Registration.objects.all()
+    centre_ids = set(everyone.values_list("centre_id", flat=True))
+    ranges = centre_ranges(everyone, 2)
+    assert len(ranges) == 2 and ranges[0].last + 1 == ranges[1].first
+    assert all(sum(r.first <= c <= r.last for r in ranges) == 1 for c in centre_ids)
+    sizes = [everyone.filter(centre_id__gte=r.first, centre_id__lte=r.last).count()
+             for r in ranges]
+    assert min(sizes) > 0.25 * sum(sizes)  # about equal registrations (whole centres)
+
+    def reports() -> dict[int, tuple[object, ...]]:
+        return {r.centre_id: (r.row_count, r.summary, bytes(r.csv), r.week, r.created_at)
+                for r in TrackingReport.objects.all()}
+
+    now = london(2027, 6, 10)
+    with time_machine.travel(now, tick=False):
+        assert sum(tracking_reports_generate_all(now=now, centres=r) for r in ranges) == len(
+            centre_ids)
+        in_parts = reports()
+        assert set(in_parts) == centre_ids
+        TrackingReport.objects.all().delete()
+        assert tracking_reports_generate_all(now=now) == len(centre_ids)
+        assert reports() == in_parts
+        TrackingReport.objects.all().delete()
+        # In a transaction (here) `processes` runs the parts one after the other.
+        assert tracking_reports_generate_all(now=now, processes=3) == len(centre_ids)
+        assert reports() == in_parts
+
+
+def test_the_weekly_run_is_queued_as_parts_for_the_workers(
+    world, django_capture_on_commit_callbacks
+) -> None:
+    with time_machine.travel(london(2027, 6, 7), tick=False):
+        for _ in range(2):  # queued twice in a week: each centre's report is still made once
+            with django_capture_on_commit_callbacks(execute=True):
+                out = io.StringIO()
+                call_command("tracking-report", "--all", "--enqueue", "--parallel", "2",
+                             stdout=out)
+            assert "as 2 tasks" in out.getvalue()  # the immediate backend ran them
+    assert sorted(TrackingReport.objects.values_list("centre_id", flat=True)) == sorted(
+        [world.centre_a.pk, world.centre_b.pk])
 
 
 def test_past_reports_are_kept_and_downloadable(

@@ -7,7 +7,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from resultsday.centres.models import Centre
 from resultsday.tracking.choices import ReportTrigger
-from resultsday.tracking.services import tracking_report_create, tracking_reports_generate_all
+from resultsday.tracking.services import (
+    tracking_report_create,
+    tracking_reports_enqueue,
+    tracking_reports_generate_all,
+)
 
 
 class Command(BaseCommand):
@@ -16,7 +20,10 @@ class Command(BaseCommand):
         "(.xlsx for the workbook, .csv for the learner data) and keeps it for the dashboard. "
         "`--all` makes the weekly report for every centre: schedule it with cron, e.g. "
         "`0 6 * * 1 resultsday tracking-report --all` (django-tasks has no scheduler), or "
-        "`--all --enqueue` to hand the work to the task workers."
+        "`--all --enqueue` to hand the work to the task workers. `--parallel N` splits the "
+        "centres into N parts of about equal registrations: run in N processes here, or, with "
+        "--enqueue, queued as N tasks for any number of workers. A centre's weekly report is "
+        "kept once a week: run again, only the missing ones are made."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,16 +32,22 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Every centre (the weekly run).")
         parser.add_argument("--enqueue", action="store_true",
                             help="With --all: queue the work for `resultsday worker`.")
+        parser.add_argument("--parallel", type=int, default=1, metavar="N",
+                            help="With --all: split the centres into N parts (N processes, "
+                            "or N tasks with --enqueue).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["all"]:
+            parallel: int = options["parallel"]
+            if parallel < 1:
+                raise CommandError("--parallel must be 1 or more.")
             if options["enqueue"]:
-                from resultsday.tracking.tasks import tracking_reports_task
-
-                tracking_reports_task.enqueue()
-                self.stdout.write("Queued the tracking reports for every centre.")
+                tasks = tracking_reports_enqueue(parts=parallel)
+                self.stdout.write(f"Queued the tracking reports for every centre as {tasks} "
+                                  f"task{'s' if tasks != 1 else ''}.")
                 return
-            made = tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED)
+            made = tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED,
+                                                 processes=parallel)
             self.stdout.write(f"Generated {made} tracking reports.")
             return
         if not options["centre"]:
