@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from resultsday.grading import default_catalogue
 from resultsday.testing import get_page
@@ -114,3 +114,17 @@ def test_the_regulator_cannot_use_the_grade_api(client, world) -> None:
     response = client.post("/api/v1/grade", inline_request(EXAMPLES[0]),
                            content_type="application/json")
     assert response.status_code == 403
+
+
+def test_the_cli_prints_the_same_outcomes_whatever_the_number_of_jobs(tmp_path: Path) -> None:
+    lines = [json.dumps(inline_request(e)) for e in EXAMPLES] * 3
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines))
+    outputs = []
+    for jobs in ("1", "3"):
+        out = io.StringIO()
+        call_command("grade", str(path), "--jobs", jobs, stdout=out)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == len(lines)
+    with pytest.raises(CommandError, match="--jobs must be 1 or more"):
+        call_command("grade", str(path), "--jobs", "0")

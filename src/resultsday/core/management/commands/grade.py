@@ -23,6 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="A file of JSON or JSON Lines, or - for standard input.")
         parser.add_argument("--json", action="store_true", help="Print the outcome as JSON.")
+        parser.add_argument(
+            "--jobs", type=int, default=None, metavar="N",
+            help="Processes to grade with (default: one per core for files of 5,000 requests "
+                 "or more). The output is the same whatever N is.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["file"]
@@ -37,7 +42,10 @@ class Command(BaseCommand):
         # collector only slows it down (measured in bench/grading.py).
         gc.freeze()
         gc.disable()
-        status, output = run(text, as_json=options["json"])
+        jobs = options["jobs"]
+        if jobs is not None and jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
+        status, output = run(text, as_json=options["json"], workers=jobs)
         if status != 0:
             self.stderr.write(output)
             raise SystemExit(status)
