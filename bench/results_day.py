@@ -8,11 +8,12 @@ API keys made as sign-in makes them), and drives learners' /my/ pages and GET /a
 from a keep-alive load generator (asyncio, raw HTTP/1.1) for --seconds. In the same run and
 against the same server it drives /health/ (a view that does nothing, through the same
 middleware) for the framework's ceiling; the two loads take turns in slices of a few seconds,
-so that other work on the machine weighs on both alike. Prints requests/s, p50/p99 latency
-and errors for each, and the ratio. Every response is checked: a non-200, or a page or API
+so that other work on the machine weighs on both alike. Prints requests/s, p50/p99 latency,
+errors and the CPU per request of the server and of the load generator for each, and the
+ratio. Page requests carry the CSRF cookie a signed-in browser holds. Every response is checked: a non-200, or a page or API
 answer without a visible result, counts as an error. The results cache is emptied and then
-warmed with `resultsday results-cache --warm`, as an AO would before the learner release
-(--cold skips the warming: every learner's first look is then a miss).
+warmed with `resultsday results-cache --warm` (results and page bodies), as an AO would before
+the learner release (--cold skips the warming: every learner's first look is then a miss).
 
 Targets on a two-core machine: >= 500 requests/s, p99 <= 200 ms, no errors, ratio >= 0.5.
 
@@ -34,6 +35,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -151,7 +153,7 @@ def build(n: int, pool: int, seed: int, out: str) -> None:
         user = learner.user
         key = secrets.token_hex(16)
         data = {"_auth_user_id": str(user.pk),
-                "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                "_auth_user_backend": "resultsday.accounts.backends.UserBackend",
                 "_auth_user_hash": user.get_session_auth_hash()}
         sessions.append(Session(session_key=key, session_data=store.encode(data),
                                 expire_date=now + dt.timedelta(days=1)))
@@ -177,7 +179,9 @@ class Target:
     def __init__(self, kind: str, path: str, client: dict[str, str] | None, marker: bytes) -> None:
         headers = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Accept-Encoding: identity"]
         if client is not None and kind == PAGE:
-            headers.append(f"Cookie: sessionid={client['session']}")
+            # A signed-in browser also holds the CSRF cookie its sign-in form set.
+            headers.append(f"Cookie: sessionid={client['session']}; "
+                           f"csrftoken={client.get('csrf') or secrets.token_hex(16)}")
         elif client is not None:
             headers.append(f"Authorization: Bearer {client['token']}")
         self.request = ("\r\n".join(headers) + "\r\n\r\n").encode()
@@ -251,12 +255,14 @@ def _load_process(port: int, targets: list[Target], seconds: float, connections:
 
 
 class Tally:
-    """Latencies and errors of one kind of load, added up over the slices it ran in."""
+    """Latencies, errors and CPU of one kind of load, added up over the slices it ran in."""
 
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.elapsed = 0.0
+        self.server_cpu = 0.0  # seconds, gunicorn's workers
+        self.client_cpu = 0.0  # seconds, the load generator's processes
 
     def summary(self) -> dict[str, float | int | list[str]]:
         latencies = sorted(self.latencies)
@@ -264,14 +270,38 @@ class Tally:
         def pct(q: float) -> float:
             return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
 
+        n = max(1, len(latencies))
         return {"requests": len(latencies), "rps": len(latencies) / self.elapsed if self.elapsed else 0.0,
                 "p50": pct(0.50), "p99": pct(0.99), "errors": len(self.errors),
-                "error_kinds": sorted(set(self.errors))[:5]}
+                "error_kinds": sorted(set(self.errors))[:5],
+                "server_ms": self.server_cpu / n * 1000, "client_ms": self.client_cpu / n * 1000}
+
+
+def process_cpu(parent: int) -> float:
+    """CPU seconds used so far by a process and its live children (gunicorn and its workers)."""
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == parent or int(fields[1]) == parent:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def drive(port: int, targets: list[Target], seconds: float, processes: int, connections: int,
-          tally: Tally | None = None) -> Tally:
+          tally: Tally | None = None, server: int | None = None) -> Tally:
     tally = tally or Tally()
+    server_before = process_cpu(server) if server else 0.0
+    client_before = children_cpu()
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     procs = [multiprocessing.Process(target=_load_process,
                                      args=(port, targets, seconds, connections,
@@ -286,6 +316,9 @@ def drive(port: int, targets: list[Target], seconds: float, processes: int, conn
         tally.errors += got_errors
     for p in procs:
         p.join()
+    tally.client_cpu += children_cpu() - client_before
+    if server:
+        tally.server_cpu += process_cpu(server) - server_before
     # The clients stop sending at the deadline; the time counted is the time they had.
     tally.elapsed += max(seconds, time.perf_counter() - start - 0.05 * processes)
     return tally
@@ -371,10 +404,11 @@ def main() -> None:
                         help="seconds of each turn; the results load and the minimal view alternate")
     parser.add_argument("--api-share", type=float, default=0.5,
                         help="share of requests to the API (the rest: the /my/ page)")
-    # Measured on two cores: 3 workers x 2 threads did best (sync 3 or 4, gthread 2 x 4 close).
-    parser.add_argument("--workers", type=int, default=3)
+    # Measured on two cores once a request cost about 1 ms: 2 workers x 4 threads did best
+    # (741 requests/s against 668 for 3 x 2 and 384 for 4 x 1, in the same quarter hour).
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
-    parser.add_argument("--threads", type=int, default=2, help="per worker, for gthread")
+    parser.add_argument("--threads", type=int, default=4, help="per worker, for gthread")
     parser.add_argument("--load-processes", type=int, default=1)
     parser.add_argument("--connections", type=int, default=8,
                         help="concurrent connections per load process")
@@ -467,9 +501,9 @@ def main() -> None:
             slices = max(1, round(args.seconds / args.slice))
             for _ in range(slices):
                 drive(port, targets, args.seconds / slices, args.load_processes, args.connections,
-                      results)
+                      results, server.pid)
                 drive(port, minimal, ceiling_seconds / slices, args.load_processes,
-                      args.connections, ceiling)
+                      args.connections, ceiling, server.pid)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -487,7 +521,9 @@ def main() -> None:
         r = tally.summary()
         print(f"{label}: {r['requests']:,} requests, {r['rps']:,.0f} requests/s, "
               f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, errors {r['errors']}"
-              + (f" {r['error_kinds']}" if r["errors"] else ""))
+              + (f" {r['error_kinds']}" if r["errors"] else "")
+              + f"; CPU per request: server {r['server_ms']:.2f} ms, "
+              f"load generator {r['client_ms']:.2f} ms")
     ratio = float(results.summary()["rps"]) / float(ceiling.summary()["rps"])
     print(f"ratio results / minimal: {ratio:.2f}  "
           "(targets: >= 500 requests/s, p99 <= 200 ms, 0 errors, ratio >= 0.5)")

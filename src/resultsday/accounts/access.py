@@ -8,6 +8,8 @@ raise 404 — another centre's learner looks exactly like a learner that does no
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -28,6 +30,7 @@ from resultsday.accounts.permissions import (
 )
 
 if TYPE_CHECKING:
+    from resultsday.accounts.models import User
     from resultsday.catalogue.models import AwardingOrganisation
     from resultsday.centres.models import Centre
     from resultsday.learners.models import Learner, Registration
@@ -79,12 +82,21 @@ def principal_for(user: Any) -> Principal:
     cached = getattr(user, "_resultsday_principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    principal = _principal(user.pk, _principal_rows(user.pk))
+    user._resultsday_principal = principal
+    return principal
+
+
+PrincipalRow = tuple[str, int | None, int | None, int | None]
+
+
+def _principal(user_id: int, rows: list[PrincipalRow]) -> Principal:
     centre: dict[int, set[Permission]] = {}
     ao: dict[int, set[Permission]] = {}
     global_: set[Permission] = set()
     roles: set[str] = set()
     learner_id: int | None = None
-    for role, centre_id, ao_id, own_learner_id in _principal_rows(user.pk):
+    for role, centre_id, ao_id, own_learner_id in rows:
         if own_learner_id is not None:
             learner_id = own_learner_id
             continue
@@ -99,19 +111,17 @@ def principal_for(user: Any) -> Principal:
     if learner_id is not None:
         global_.update(LEARNER_PERMISSIONS)
         roles.add("learner")
-    principal = Principal(
-        user_id=user.pk,
+    return Principal(
+        user_id=user_id,
         centre_permissions={k: frozenset(v) for k, v in centre.items()},
         ao_permissions={k: frozenset(v) for k, v in ao.items()},
         global_permissions=frozenset(global_),
         learner_id=learner_id,
         roles=frozenset(roles),
     )
-    user._resultsday_principal = principal
-    return principal
 
 
-def _principal_rows(user_id: int) -> list[tuple[str, int | None, int | None, int | None]]:
+def _principal_rows(user_id: int) -> list[PrincipalRow]:
     """The user's memberships and own learner record in one statement: every signed-in request
     asks, so on results day this is one round trip instead of two."""
     from django.db import connections, router
@@ -128,6 +138,104 @@ def _principal_rows(user_id: int) -> list[tuple[str, int | None, int | None, int
             [user_id, user_id],
         )
         return cursor.fetchall()
+
+
+# ---- the signed-in user and what they may do, in one statement -----------------------------
+
+
+def user_with_principal(*, user_id: int) -> User | None:
+    """The user with this id, with their principal worked out, from one statement.
+
+    Every signed-in request loads its user (to check the session against the password hash and
+    `is_active`) and then its memberships; on results day that is one round trip instead of
+    two, with no query building. Nothing is kept between requests, so a password change, a
+    deactivation or a membership change counts from the next request.
+    """
+    return _users_with_principals("u.{pk} = %s", [user_id])
+
+
+def user_for_api_key(*, key_hash: str) -> tuple[User, int, dt.datetime | None] | None:
+    """The active user holding the unrevoked API key with this hash, with their principal,
+    the key's id and when it was last used; from one statement, like `user_with_principal`."""
+    from resultsday.accounts.models import ApiToken
+
+    found = _users_with_principals(
+        "t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s",
+        [key_hash, True],
+        join=f"JOIN {ApiToken._meta.db_table} t ON t.user_id = u.{{pk}}",
+        extra="t.id, t.last_used_at",
+        extra_fields=(ApiToken._meta.get_field("id"), ApiToken._meta.get_field("last_used_at")),
+    )
+    if found is None:
+        return None
+    token_id, last_used_at = found._resultsday_extra  # type: ignore[attr-defined]
+    return found, token_id, last_used_at
+
+
+@functools.cache
+def _users_with_principals_sql(
+    alias: str, where: str, join: str, extra: str, extra_fields: tuple[Any, ...]
+) -> tuple[str, list[tuple[int, Any, Any]]]:
+    """The statement, and the database's converters for its columns (as the ORM applies)."""
+    from django.db import connections
+
+    from resultsday.accounts.models import Membership, User
+    from resultsday.learners.models import Learner
+
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    converters = []
+    for i, model_field in enumerate((*User._meta.concrete_fields, *extra_fields)):
+        col = model_field.get_col(model_field.model._meta.db_table)
+        for convert in (*connection.ops.get_db_converters(col),
+                        *model_field.get_db_converters(connection)):
+            converters.append((i, col, convert))
+    user_columns = ", ".join(f"u.{quote(str(f.column))}" for f in User._meta.concrete_fields)
+    sql = (
+        f"SELECT {user_columns}{', ' + extra if extra else ''}, "
+        "m.role, m.centre_id, m.awarding_organisation_id, l.id "
+        f"FROM {User._meta.db_table} u {join} "
+        f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.{{pk}} "
+        f"LEFT JOIN {Learner._meta.db_table} l ON l.user_id = u.{{pk}} "
+        f"WHERE {where}"
+    ).replace("{pk}", quote(str(User._meta.pk.column)))
+    return sql, converters
+
+
+def _users_with_principals(
+    where: str, params: list[Any], *, join: str = "", extra: str = "",
+    extra_fields: tuple[Any, ...] = (),
+) -> User | None:
+    from django.db import connections, router
+
+    from resultsday.accounts.models import User
+
+    alias = router.db_for_read(User)
+    connection = connections[alias]
+    sql, converters = _users_with_principals_sql(alias, where, join, extra, extra_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    # A row per membership (at least one): the user's columns repeat; a user has at most one
+    # learner record.
+    width = len(User._meta.concrete_fields) + len(extra_fields)
+    values = list(rows[0][:width])
+    for i, col, convert in converters:
+        values[i] = convert(values[i], col, connection)
+    user_width = len(User._meta.concrete_fields)
+    user = User.from_db(alias, [f.attname for f in User._meta.concrete_fields],
+                        values[:user_width])
+    user._resultsday_extra = tuple(values[user_width:])  # type: ignore[attr-defined]
+    principal_rows: list[PrincipalRow] = [
+        (row[width], row[width + 1], row[width + 2], None) for row in rows
+        if row[width] is not None
+    ]
+    if rows[0][width + 3] is not None:
+        principal_rows.append(("", None, None, rows[0][width + 3]))
+    user._resultsday_principal = _principal(user.pk, principal_rows)  # type: ignore[attr-defined]
+    return user
 
 
 def requires(permission: Permission) -> Callable[[ViewFunc], ViewFunc]:

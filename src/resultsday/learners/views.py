@@ -81,10 +81,8 @@ from resultsday.learners.sign_in import (
     learner_invite,
     learner_sign_in_with_code,
 )
-from resultsday.release.cache import learner_results_cached, shown_results_key
-from resultsday.release.selectors import learner_results_shown
+from resultsday.release.cache import learner_results_page_cached
 from resultsday.release.services import results_open
-from resultsday.release.statements import next_steps
 
 WRITE = Permission.CENTRE_LEARNERS_WRITE
 
@@ -136,16 +134,10 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Permission.LEARNER_OWN_RESULTS_READ)
 def my_home(request: HttpRequest) -> HttpResponse:
-    # Results day: stored results from the shared cache, the release policy applied now.
-    results = learner_results_cached(learner_id=own_learner_id(request))
-    shown = learner_results_shown(results, now=timezone.now())
-    return render(
-        request, "learners/my_home.html",
-        {"results": results, "shown_results": shown,
-         "next_steps": next_steps(results=results, shown=shown),
-         # The page body is cached by what it shows (with REDIS_URL): results day's hot path.
-         "results_key": shown_results_key(results, shown)},
-    )
+    # Results day: stored results from the shared cache, the release policy applied now, and
+    # the page body cached with the results by what it shows (with REDIS_URL).
+    body = learner_results_page_cached(learner_id=own_learner_id(request), now=timezone.now())
+    return render(request, "learners/my_home.html", {"body": body})
 
 
 @requires(WRITE)
@@ -491,7 +483,7 @@ def registration_top_up_page(request: HttpRequest, pk: int) -> HttpResponse:
 # password is typed has no secret in its address (nor in any Referer it sends).
 INVITATION_SESSION_KEY = "learner_invitation_token"
 # Learners are authenticated by the services below, then signed in with the standard backend.
-SIGN_IN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SIGN_IN_BACKEND = "resultsday.accounts.backends.UserBackend"
 
 
 def _address(request: HttpRequest) -> str | None:

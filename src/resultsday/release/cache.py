@@ -1,7 +1,9 @@
 """The results-day cache: a learner's stored results, shared by every web process.
 
 What is cached is `release.selectors.learner_results` — stored rows and release times, never a
-visibility decision (the policy depends on the clock and is applied on every read). The cache
+visibility decision (the policy depends on the clock and is applied on every read); with it,
+the learner's results page bodies rendered from it, each kept under the decisions it shows and
+served only when the policy, applied now, makes the same decisions. The cache
 is the `results` alias of Django's cache framework: Redis when `REDIS_URL` is set, otherwise a
 dummy cache, because a per-process memory cache could not be told about a change made in
 another process (a task worker's awarding run, another web process).
@@ -19,29 +21,34 @@ service that makes the change.
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import logging
-import pickle
 import secrets
+import time
+import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.db import transaction
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from resultsday.release.selectors import (
     LearnerResults,
     ShownResult,
     learner_results,
     learner_results_many,
+    learner_results_shown,
 )
 
 logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "results"
-# Bumped when LearnerResults changes shape, so old pickles are never read by new code.
-_PREFIX = "rd:results:v1"
+# Bumped when the cached value changes shape, so old pickles are never read by new code.
+_PREFIX = "rd:results:v2"
 _ALL = f"{_PREFIX}:all"
 # A bound on the damage if an invalidation is lost (Redis unreachable at that moment), long
 # enough for a cache warmed before the learner release to last the morning.
@@ -74,8 +81,26 @@ def _current_stamp(cache: BaseCache, key: str, found: dict[str, Any], timeout: i
     return str(stamp)
 
 
-def learner_results_cached(*, learner_id: int) -> LearnerResults:
-    """`learner_results`, from the shared cache when it holds a current copy (one round trip)."""
+@dataclass(frozen=True)
+class _Cached:
+    """A learner's results as cached, with the bodies of their results page rendered from them.
+
+    `stamps` are those the value is (or was just) stored under; None when the cache is down.
+    The page bodies are keyed by the policy's decisions (`_decisions`): the body is made from
+    the results and those decisions only, so it is stored with the results, under the same
+    stamps, and goes with them.
+    """
+
+    stamps: tuple[str, str] | None
+    stored_at: float
+    results: LearnerResults
+    # Compressed (zlib): a page body is five times the size of the results it shows.
+    pages: dict[str, bytes]
+
+
+def _cached(learner_id: int) -> _Cached:
+    """The learner's results, from the shared cache when it holds a current copy (one round
+    trip), else from the database (then stored)."""
     cache = _cache()
     value_key, stamp_key = _value_key(learner_id), _stamp_key(learner_id)
     try:
@@ -86,7 +111,7 @@ def learner_results_cached(*, learner_id: int) -> LearnerResults:
             and found.get(_ALL) == cached[0]
             and found.get(stamp_key) == cached[1]
         ):
-            return cached[2]  # type: ignore[no-any-return]
+            return _Cached((cached[0], cached[1]), cached[2], cached[3], cached[4])
         stamps = (
             _current_stamp(cache, _ALL, found, None),
             _current_stamp(cache, stamp_key, found, STAMP_TIMEOUT),
@@ -94,13 +119,61 @@ def learner_results_cached(*, learner_id: int) -> LearnerResults:
     except Exception:
         # The cache is a help, not a dependency: without it, read the database.
         logger.warning("Results cache unavailable; reading the database", exc_info=True)
-        return learner_results(learner_id=learner_id)
-    results = learner_results(learner_id=learner_id)
+        return _Cached(None, time.time(), learner_results(learner_id=learner_id), {})
+    value = _Cached(stamps, time.time(), learner_results(learner_id=learner_id), {})
+    _store(learner_id, value)
+    return value
+
+
+def _store(learner_id: int, value: _Cached) -> None:
+    # A value stays at most VALUE_TIMEOUT from when its rows were read, even when a page body
+    # is added to it later (the bound on the damage of a lost invalidation).
+    timeout = min(VALUE_TIMEOUT, VALUE_TIMEOUT - (time.time() - value.stored_at))
+    if value.stamps is None or timeout < 1:
+        return
     try:
-        cache.set(value_key, (*stamps, results), timeout=VALUE_TIMEOUT)
+        _cache().set(
+            _value_key(learner_id),
+            (*value.stamps, value.stored_at, value.results, value.pages),
+            timeout=int(timeout),
+        )
     except Exception:
         logger.warning("Results cache unavailable; not storing", exc_info=True)
-    return results
+
+
+def learner_results_cached(*, learner_id: int) -> LearnerResults:
+    """`learner_results`, from the shared cache when it holds a current copy (one round trip)."""
+    return _cached(learner_id).results
+
+
+def learner_results_page_cached(*, learner_id: int, now: dt.datetime) -> str:
+    """The body of the learner's results page at `now`, with the release policy applied now
+    (`release.statements.learner_results_page_body`); from the shared cache when it holds it.
+
+    Served only with the results it was made from (same value, same stamps), for the same
+    decisions; warmed by `learner_results_warm`.
+    """
+    from resultsday.release.statements import learner_results_page_body
+
+    cached = _cached(learner_id)
+    shown = learner_results_shown(cached.results, now=now)
+    decisions = _decisions(shown)
+    page = cached.pages.get(decisions)
+    if page is not None:
+        body = zlib.decompress(page).decode()
+    else:
+        body = str(learner_results_page_body(results=cached.results, shown=shown))
+        # Another process may add another body at the same moment and one of the two is
+        # lost: it is rendered again at its next look. A value whose stamps have been
+        # replaced meanwhile is stored back under its old stamps, so it is never served.
+        pages = {**cached.pages, decisions: zlib.compress(body.encode(), 1)}
+        _store(learner_id, replace(cached, pages=pages))
+    # Our own template's output, kept as plain text.
+    return mark_safe(body)  # noqa: S308
+
+
+def _decisions(shown: Sequence[ShownResult]) -> str:
+    return "".join("1" if s.visibility.visible else "0" for s in shown)
 
 
 def _replace_stamps(keys: list[str], timeouts: int | None) -> None:
@@ -138,7 +211,9 @@ def registrations_results_changed(*, registration_ids: Iterable[int]) -> None:
 
 
 def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> int:
-    """Load these learners' results into the shared cache before they look (results morning).
+    """Load these learners' results into the shared cache before they look (results morning),
+    with the body of their results page as it will show now and from each later learner
+    release time, so that a first look renders nothing either.
 
     For each chunk the stamps are replaced first and the rows read after, so a change that
     commits meanwhile still wins (as on the read path). Returns how many were stored; with no
@@ -147,6 +222,7 @@ def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> in
     cache = _cache()
     if isinstance(cache, DummyCache):
         return 0
+    now = timezone.now()
     stored = 0
     for start in range(0, len(learner_ids), chunk):
         ids = list(learner_ids[start:start + chunk])
@@ -154,8 +230,10 @@ def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> in
         stamps = {pk: _new_stamp() for pk in ids}
         cache.set_many({_stamp_key(pk): stamp for pk, stamp in stamps.items()},
                        timeout=STAMP_TIMEOUT)
+        stored_at = time.time()
         values = {
-            _value_key(pk): (everyone, stamps[pk], results)
+            _value_key(pk): (everyone, stamps[pk], stored_at, results,
+                             _page_bodies(results, now=now))
             for pk, results in learner_results_many(learner_ids=ids).items()
         }
         cache.set_many(values, timeout=VALUE_TIMEOUT)
@@ -163,17 +241,25 @@ def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> in
     return stored
 
 
+def _page_bodies(results: LearnerResults, *, now: dt.datetime) -> dict[str, bytes]:
+    """The results page bodies this learner will be shown from `now` until their last learner
+    release time has passed, by the policy's decisions."""
+    from resultsday.release.statements import learner_results_page_body
+
+    times = [now, *sorted({
+        r.times.to_learners for r in results.registrations
+        if r.times.to_learners is not None and r.times.to_learners > now
+    })]
+    bodies: dict[str, bytes] = {}
+    for at in times:
+        shown = learner_results_shown(results, now=at)
+        decisions = _decisions(shown)
+        if decisions not in bodies:
+            body = str(learner_results_page_body(results=results, shown=shown))
+            bodies[decisions] = zlib.compress(body.encode(), 1)
+    return bodies
+
+
 def all_results_changed() -> None:
     """Something every learner's results depend on changed (release key dates): drop them all."""
     transaction.on_commit(lambda: _replace_stamps([_ALL], None))
-
-
-def shown_results_key(results: LearnerResults, shown: Sequence[ShownResult]) -> str:
-    """A key for anything rendered from these results as shown now (a page fragment).
-
-    Made from the content itself and the policy's decisions, so that a fragment cached under it
-    can only ever be served for the same data shown the same way, by any process.
-    """
-    digest = hashlib.blake2b(pickle.dumps(results, protocol=5), digest_size=12)
-    digest.update("".join("1" if s.visibility.visible else "0" for s in shown).encode())
-    return f"{results.learner_id}:{digest.hexdigest()}"

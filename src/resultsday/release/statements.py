@@ -331,3 +331,16 @@ def next_steps(*, results: LearnerResults, shown: list[ShownResult]) -> NextStep
         centre_name=results.centre_name,
         centre_number=results.centre_number,
     )
+
+
+def learner_results_page_body(*, results: LearnerResults, shown: list[ShownResult]) -> str:
+    """The body of a learner's own results page (`/my/`): their results as shown, and what to
+    do next. It depends only on the results and the policy's decisions, so it can be cached by
+    them (`release.cache.learner_results_page_body_cached`)."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "release/learner_results_body.html",
+        {"results": results, "shown_results": shown,
+         "next_steps": next_steps(results=results, shown=shown)},
+    )

@@ -250,3 +250,91 @@ def test_warming_without_a_shared_cache_says_so(world: World) -> None:
 
     with pytest.raises(CommandError, match="REDIS_URL"):
         call_command("results-cache", "--warm", "--series", world.registration.series.code)
+
+
+BODY = "release/learner_results_body.html"
+
+
+def my_page(client: Any) -> tuple[str, list[str]]:
+    response = client.get("/my/")
+    assert response.status_code == 200
+    return response.content.decode(), [t.name for t in response.templates]
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_a_warmed_page_shows_the_result_from_the_learner_release_without_rendering_it(
+    client: Any, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+    client.force_login(world.learner_user)
+    release = read(world).registrations[0].times.to_learners
+    assert release is not None
+    with time_machine.travel(release - dt.timedelta(hours=1), tick=False):
+        # Warmed before the learner release: the page as it is now and as it will be.
+        call_command("results-cache", "--warm", "--series", world.registration.series.code,
+                     stdout=io.StringIO())
+        page, templates = my_page(client)
+        assert "Your result appears here on" in page and "PP" not in page
+        assert BODY not in templates
+    with time_machine.travel(release + dt.timedelta(minutes=5), tick=False):
+        page, templates = my_page(client)
+    assert "<strong>PP</strong>" in page
+    assert BODY not in templates
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_the_page_body_is_rendered_once_then_served_from_the_cache(
+    client: Any, world: World
+) -> None:
+    client.force_login(world.learner_user)
+    assert BODY in my_page(client)[1]
+    assert BODY not in my_page(client)[1]
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_a_change_shows_on_a_cached_page_at_once(
+    client: Any, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+    client.force_login(world.learner_user)
+    with time_machine.travel(AFTER, tick=False):
+        assert "<strong>PP</strong>" in my_page(client)[0]
+        with django_capture_on_commit_callbacks(execute=True):
+            issue(world, "MM", 72)
+        page, templates = my_page(client)
+    assert "<strong>MM</strong>" in page and "PP" not in page
+    assert BODY in templates
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_a_cached_page_body_is_never_served_for_other_decisions(
+    client: Any, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+    client.force_login(world.learner_user)
+    with time_machine.travel(AFTER, tick=False):
+        assert "<strong>PP</strong>" in my_page(client)[0]
+    # The same cached results, looked at before the learner release: the policy says no.
+    with time_machine.travel(BEFORE, tick=False):
+        page, templates = my_page(client)
+    assert "PP" not in page and "Your result appears here on" in page
+    assert BODY in templates
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_the_page_renders_from_the_database_when_the_cache_is_unavailable(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(caches["results"], "get_many", down)
+    monkeypatch.setattr(caches["results"], "set", down)
+    client.force_login(world.learner_user)
+    page, templates = my_page(client)
+    assert "Your results" in page and BODY in templates
