@@ -4,6 +4,15 @@ from django.db import models
 
 from resultsday.awarding.choices import Direction, ResultStatus, RunMode, RunPolicy, RunStatus
 
+#: What a run's counts mean, for people: statuses by their label, and the run's own tallies.
+COUNT_LABELS = {
+    **{status.value: status.label for status in ResultStatus},
+    "versions_written": "New result versions written",
+    "by_reference": "Graded one by one by the reference engine",
+    "would_go_up": "Would go up",
+    "would_go_down": "Would go down",
+}
+
 
 class AwardingRun(models.Model):
     """One awarding pass over a series. Resumable: `last_registration_id` is its checkpoint."""
@@ -38,6 +47,12 @@ class AwardingRun(models.Model):
     @property
     def percent_done(self) -> int:
         return 100 if not self.total else min(100, self.processed * 100 // self.total)
+
+    @property
+    def count_rows(self) -> list[tuple[str, int]]:
+        """The counts in words, results by status first (for the run page and the command)."""
+        return [(COUNT_LABELS.get(key) or key.replace("_", " ").capitalize(), self.counts[key])
+                for key in sorted(self.counts, key=lambda k: (k not in ResultStatus.values, k))]
 
 
 class PreviewChange(models.Model):

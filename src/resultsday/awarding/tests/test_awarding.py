@@ -391,3 +391,15 @@ def test_the_admin_shows_results_but_cannot_change_them() -> None:
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+def test_a_runs_counts_are_shown_in_words_statuses_first() -> None:
+    from resultsday.awarding.models import AwardingRun
+
+    run = AwardingRun(counts={"versions_written": 3, "issued": 2, "by_reference": 1, "pending": 1,
+                              "something_new": 4})
+    assert run.count_rows == [
+        ("Issued", 2), ("Pending (awaiting an external result)", 1),
+        ("Graded one by one by the reference engine", 1), ("Something new", 4),
+        ("New result versions written", 3),
+    ]

@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 run_id=run.pk, batch_size=options["batch_size"],
                 progress=lambda r: bar.update(task, completed=r.processed),
             )
-        counts = ", ".join(f"{k}: {v}" for k, v in sorted(run.counts.items()))
+        counts = "; ".join(f"{label}: {value}" for label, value in run.count_rows)
         self.stdout.write(f"Run {run.pk} {run.get_status_display().lower()}: "
                           f"{run.processed} registrations. {counts}")
 
