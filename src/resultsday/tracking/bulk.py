@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -52,22 +53,19 @@ from resultsday.tracking.parallel import parts_run
 from resultsday.tracking.selectors import (
     CheckpointAnswer,
     EngineFacts,
+    StatusReadings,
     Structure,
     _label,
     _structures,
-    claim_state,
     engine_facts,
     row_parts,
     series_dates,
-    units_missing,
 )
 from resultsday.tracking.status import (
     SeriesDates,
     Status,
     StatusCode,
     TrackingFacts,
-    expecting_result_flag,
-    issues_of,
     status_of,
 )
 
@@ -118,7 +116,8 @@ class QualificationInfo(NamedTuple):
     unit_ids: frozenset[int]
 
 
-class TrackedRegistration(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class TrackedRegistration(StatusReadings):
     """A registration's live status with the facts behind it (a report's Learner data row)."""
 
     record: RegistrationRecord
@@ -132,25 +131,6 @@ class TrackedRegistration(NamedTuple):
     predicted_grade: str
     needs_to_progress: bool
     now: datetime
-
-    @property
-    def overdue(self) -> bool:
-        return self.status.overdue(self.now)
-
-    @property
-    def expecting_result(self) -> str:
-        return expecting_result_flag(self.facts)
-
-    @property
-    def units_missing(self) -> tuple[str, ...]:
-        return units_missing(self.facts)
-
-    @property
-    def claim_state(self) -> str:
-        return claim_state(self.facts)
-
-    def issues(self) -> list[Status]:
-        return issues_of(self.facts, self.dates, self.now)
 
 
 class _Reference(NamedTuple):

@@ -49,19 +49,13 @@ _DATE_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class TrackingRow:
-    """One registration with its facts, key dates and status (what pages and reports show)."""
+class StatusReadings:
+    """What pages and reports read off a row's facts, dates and status (both row types)."""
 
-    registration: Registration
     facts: TrackingFacts
     dates: SeriesDates
     status: Status
-    units_reported: tuple[str, ...] = ()
-    points: int | None = None
-    predicted_grade: str = ""
-    needs_to_progress: bool = False
-    now: datetime = field(default_factory=timezone.now)
+    now: datetime
 
     @property
     def overdue(self) -> bool:
@@ -81,6 +75,21 @@ class TrackingRow:
 
     def issues(self) -> list[Status]:
         return issues_of(self.facts, self.dates, self.now)
+
+
+@dataclass(frozen=True)
+class TrackingRow(StatusReadings):
+    """One registration with its facts, key dates and status (what pages and reports show)."""
+
+    registration: Registration
+    facts: TrackingFacts
+    dates: SeriesDates
+    status: Status
+    units_reported: tuple[str, ...] = ()
+    points: int | None = None
+    predicted_grade: str = ""
+    needs_to_progress: bool = False
+    now: datetime = field(default_factory=timezone.now)
 
 
 def units_missing(facts: TrackingFacts) -> tuple[str, ...]:
