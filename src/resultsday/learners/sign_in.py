@@ -31,6 +31,7 @@ from django.utils import timezone
 from resultsday.accounts.choices import AuditAction
 from resultsday.accounts.models import User
 from resultsday.accounts.services import audit_record
+from resultsday.core.templatetags.govuk import govuk_date
 from resultsday.learners.models import (
     Learner,
     LearnerAccessCode,
@@ -87,13 +88,12 @@ def learner_invitation_open_for(*, token: str, now: dt.datetime) -> LearnerInvit
 
 
 def _invitation_email(*, learner: Learner, link: str, expires_at: dt.datetime) -> tuple[str, str]:
-    expires = timezone.localtime(expires_at)
     subject = f"See your results from {learner.centre.name}"
     body = (
         f"Dear {learner.first_name},\n\n"
         f"{learner.centre.name} has invited you to see your qualification results online.\n\n"
         f"Open this link to create your password:\n{link}\n\n"
-        f"The link works once, and only until {expires.day} {expires:%B %Y}. If it has "
+        f"The link works once, and only until {govuk_date(expires_at)}. If it has "
         "stopped working, ask your school or college to send a new one.\n\n"
         "If you were not expecting this email, you can ignore it.\n"
     )

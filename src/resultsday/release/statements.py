@@ -16,6 +16,7 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from resultsday.awarding.choices import ResultStatus
+from resultsday.core.templatetags.govuk import govuk_date
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.release.selectors import LearnerResults, ShownResult, StoredResult
 
@@ -160,10 +161,7 @@ def statement_file_name(statement: Statement) -> str:
 # ---- the PDF -------------------------------------------------------------------------------
 
 def _date(value: dt.datetime | None) -> str:
-    if value is None:
-        return "Not set"
-    local = timezone.localtime(value)
-    return f"{local.day} {local:%B %Y}"
+    return govuk_date(value) if value is not None else "Not set"
 
 
 #: DejaVu Sans (Bitstream Vera licence, fonts/LICENSE), shipped so that every learner's name
