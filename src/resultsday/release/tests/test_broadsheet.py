@@ -20,6 +20,7 @@ from resultsday.formats.edi import read_results
 from resultsday.learners.models import Entry, Registration
 from resultsday.learners.tests.helpers import entry_for
 from resultsday.release.models import EmbargoedView
+from resultsday.release.tests.helpers import AFTER, BEFORE, BETWEEN, STAFF_SEE_EMBARGOED, WHEN, issue
 from resultsday.testing import (
     World,
     get_page,
@@ -27,31 +28,9 @@ from resultsday.testing import (
     make_qualification,
     make_registration,
     make_user,
-    record_unit_result,
 )
 
-# The test series: results to centres 6 August 08:00, to learners 13 August 08:00 (London).
-BEFORE = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)
-BETWEEN = dt.datetime(2026, 8, 10, 12, 0, tzinfo=dt.UTC)
-AFTER = dt.datetime(2026, 8, 14, 12, 0, tzinfo=dt.UTC)
-WHEN = {"before": BEFORE, "between": BETWEEN, "after": AFTER}
 URL = "/centres/10001/results/"
-
-
-def issue(registration: Registration, grade: str = "DD", points: int = 96, *,
-          status: str = ResultStatus.ISSUED, reason: str = "Awarded.") -> QualificationResult:
-    return QualificationResult.objects.create(
-        registration=registration, status=status, grade=grade, points=points, reason=reason,
-    )
-
-
-@pytest.fixture
-def embargoed(world: World) -> World:
-    """Centre A's learner waits on an external result in the series: the embargo applies."""
-    entry_for(world)
-    record_unit_result(world.registration, "T2", "D")
-    issue(world.registration)
-    return world
 
 
 def user_named(world: World, name: str) -> User:
@@ -78,16 +57,7 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-EMBARGOED = [
-    ("exams_officer_a", {"before": False, "between": True, "after": True}),
-    ("head_of_centre_a", {"before": False, "between": True, "after": True}),
-    ("senior_teacher_a", {"before": False, "between": True, "after": True}),
-    ("teacher_a", {"before": False, "between": False, "after": True}),
-    ("ao_officer", {"before": True, "between": True, "after": True}),
-]
-
-
-@pytest.mark.parametrize("name,expected", EMBARGOED)
+@pytest.mark.parametrize("name,expected", STAFF_SEE_EMBARGOED)
 @pytest.mark.parametrize("when", ["before", "between", "after"])
 def test_it_shows_embargoed_results_on_the_broadsheet_by_role_and_time(
     client, embargoed, name, expected, when

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.db import connection
@@ -11,51 +9,18 @@ from django.test.utils import CaptureQueriesContext
 
 from resultsday.accounts.choices import AuditAction, Role
 from resultsday.accounts.models import AuditEvent, User
-from resultsday.awarding.choices import ResultStatus
-from resultsday.awarding.models import QualificationResult
 from resultsday.learners.models import Entry, Registration
 from resultsday.learners.selectors import learner_registrations
-from resultsday.learners.tests.helpers import entry_for
 from resultsday.release.models import DiscretionaryRelease, EmbargoedView
 from resultsday.release.services import results_open
+from resultsday.release.tests.helpers import AFTER, BEFORE, BETWEEN, GRADE, STAFF_SEE_EMBARGOED, WHEN, issue
 from resultsday.testing import (
     World,
     get_page,
     make_qualification,
     make_registration,
     make_user,
-    record_unit_result,
 )
-
-# The test series: results to centres 6 August 08:00, to learners 13 August 08:00 (London).
-BEFORE = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)
-BETWEEN = dt.datetime(2026, 8, 10, 12, 0, tzinfo=dt.UTC)
-AFTER = dt.datetime(2026, 8, 14, 12, 0, tzinfo=dt.UTC)
-WHEN = {"before": BEFORE, "between": BETWEEN, "after": AFTER}
-GRADE = "DD"
-
-
-def issue_result(registration, grade: str = GRADE) -> QualificationResult:  # type: ignore[no-untyped-def]
-    return QualificationResult.objects.create(
-        registration=registration, status=ResultStatus.ISSUED, grade=grade, points=96,
-        reason="Issued",
-    )
-
-
-@pytest.fixture
-def embargoed(world: World) -> World:
-    """Centre A's learner waits on an external result in the series: the embargo applies."""
-    entry_for(world)
-    record_unit_result(world.registration, "T2", "D")
-    issue_result(world.registration)
-    return world
-
-
-@pytest.fixture
-def not_embargoed(world: World) -> World:
-    """Centre A's learner has no external entry in the series: no embargo."""
-    issue_result(world.registration)
-    return world
 
 
 def entry_for_registration(registration: Registration) -> Entry:
@@ -85,17 +50,7 @@ def learner_sees_result(client, world: World) -> bool:  # type: ignore[no-untype
     return "Your result" in page and f"<strong>{GRADE}</strong>" in page
 
 
-# Who sees an embargoed result on the learner page, at each time.
-EMBARGOED_STAFF = [
-    ("exams_officer_a", {"before": False, "between": True, "after": True}),
-    ("head_of_centre_a", {"before": False, "between": True, "after": True}),
-    ("senior_teacher_a", {"before": False, "between": True, "after": True}),
-    ("teacher_a", {"before": False, "between": False, "after": True}),
-    ("ao_officer", {"before": True, "between": True, "after": True}),
-]
-
-
-@pytest.mark.parametrize("name,expected", EMBARGOED_STAFF)
+@pytest.mark.parametrize("name,expected", STAFF_SEE_EMBARGOED)
 @pytest.mark.parametrize("when", ["before", "between", "after"])
 def test_it_shows_embargoed_results_to_centre_staff_by_role_and_time(
     client, embargoed, name, expected, when
@@ -239,7 +194,7 @@ def test_it_decides_and_records_a_page_of_results_in_a_fixed_number_of_queries(
     for qn in ("601/7158/9", "601/7159/0"):
         registration = make_registration(world.learner, make_qualification(world.ao, qn=qn))
         entry_for_registration(registration)
-        issue_result(registration)
+        issue(registration)
 
     def queries_for(count: int) -> int:
         registrations = learner_registrations(
