@@ -17,6 +17,7 @@ import argparse
 import io
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,7 @@ def main() -> None:
         command = ["award", "--ao", "bench", "--series", "2027-06", "--reason", "bench",
                    "--batch-size", str(args.batch_size)]
         start = time.perf_counter()
+        cpu_before = _children_cpu()
         if args.profile:
             out = subprocess.run(
                 [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "resultsday",
@@ -260,15 +262,22 @@ def main() -> None:
         else:
             out = rd(env, *command)
         award = time.perf_counter() - start
+        award_cpu = _children_cpu() - cpu_before
     print(out.strip())
     print(f"registrations: {args.registrations:,} ({'SQLite' if args.sqlite else 'PostgreSQL'}, "
           f"batches of {args.batch_size:,})")
     print(f"award (resultsday award, whole process): {award:.1f} s "
-          f"({args.registrations / award:,.0f} registrations/s)")
+          f"({args.registrations / award:,.0f} registrations/s; the award process used "
+          f"{award_cpu:.1f} s of CPU, the database's share is not counted)")
     print(f"read baseline ({baseline_name}): {baseline:.2f} s")
     print(f"ratio award / read: {award / baseline:.1f}  (targets at 1,000,000: award <= 60 s, ratio <= 3)")
     if args.differential:
         differential(args.differential, args.seed)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def fresh_database(url: str) -> None:

@@ -101,8 +101,8 @@ class QualificationResult(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        indexes = [models.Index(fields=["status"])]
+    # No index on status: results are always reached through their registration, and nothing
+    # filters on status alone; each index costs every awarding run a write per changed result.
 
     def __str__(self) -> str:
         return f"{self.registration}: {self.grade or self.get_status_display()}"
@@ -125,8 +125,11 @@ class QualificationResultVersion(models.Model):
     run = models.ForeignKey(
         AwardingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
     )
+    # Indexed only where set (below): a run writes a million versions with no person, and a
+    # full index would hold a million empty entries (about 2 s of an awarding run's writes).
     changed_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
         help_text="Set for a person's change (e.g. a declined grade); empty for a run.",
     )
     explanation = models.JSONField(default=dict, help_text="The grading engine's outcome.")
@@ -136,6 +139,10 @@ class QualificationResultVersion(models.Model):
         ordering = ["result", "version"]
         constraints = [
             models.UniqueConstraint(fields=["result", "version"], name="result_version_unique")
+        ]
+        indexes = [
+            models.Index(fields=["changed_by"], name="result_version_changed_by",
+                         condition=models.Q(changed_by__isnull=False)),
         ]
 
     def __str__(self) -> str:
