@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from resultsday.config import database_from_url, env_bool, env_demo_clock, env_list, env_str
@@ -136,6 +137,11 @@ AUTHENTICATION_BACKENDS = ["resultsday.accounts.backends.UserBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+ACCESS_CODE_HASHER_PATH = "resultsday.learners.hashers.AccessCodeHasher"
+# Django's hashers (the first hashes new passwords), then the one for learners' access codes:
+# random codes behind a lockout need no slow hash, and a class's codes are made in one request
+# (learners/hashers.py).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, ACCESS_CODE_HASHER_PATH]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -7,7 +7,8 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 from resultsday.settings import *  # noqa: F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The access codes' own hasher is already fast, and is kept so codes are hashed as in production.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", ACCESS_CODE_HASHER_PATH]  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -54,4 +54,9 @@ class AuditAction(models.TextChoices):
     LEARNER_INVITED = "learner.invited", "Learner invited to sign in"
     LEARNER_INVITATION_ACCEPTED = "learner.invitation_accepted", "Learner accepted an invitation"
     LEARNER_ACCESS_CODE_ISSUED = "learner.access_code_issued", "Learner access code issued"
+    LEARNER_ACCESS_CODES_ISSUED = (
+        "learner.access_codes_issued", "Access codes issued to a group of learners"
+    )
+    LEARNER_ACCESS_CODE_WITHDRAWN = "learner.access_code_withdrawn", "Learner access code withdrawn"
+    LEARNER_INVITATION_CANCELLED = "learner.invitation_cancelled", "Learner invitation cancelled"
     STATEMENT_DOWNLOADED = "statement.downloaded", "Statement of results downloaded"

@@ -40,7 +40,7 @@ from resultsday.centres.models import Centre, StandardsVerification
 from resultsday.identifiers import uci_check_letter, uln_check_digit
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Entry, Learner, LearnerAccessCode, Registration
-from resultsday.learners.sign_in import access_code_normalise
+from resultsday.learners.sign_in import access_code_hash, access_code_normalise
 from resultsday.tracking.choices import CheckpointKind
 from resultsday.tracking.models import Checkpoint, CheckpointLearner
 
@@ -387,7 +387,7 @@ def demo_seed(*, seed: int, centres: int, learners: int) -> DemoSummary:
     code_learner = learner_objs[len(centre_objs)] if len(learner_objs) > len(centre_objs) else None
     if code_learner is not None:
         LearnerAccessCode.objects.create(
-            learner=code_learner, code_hash=make_password(access_code_normalise(DEMO_ACCESS_CODE)),
+            learner=code_learner, code_hash=access_code_hash(access_code_normalise(DEMO_ACCESS_CODE)),
             issued_at=_aware((2026, 9, 1, 9)),
         )
 

@@ -11,3 +11,10 @@ class RegistrationStatus(models.TextChoices):
 class EntryStatus(models.TextChoices):
     ENTERED = "entered", "Entered"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class InvitationRevoked(models.TextChoices):
+    """Why an invitation stopped working before it was used."""
+
+    REPLACED = "replaced", "Replaced by a newer invitation"
+    CANCELLED = "cancelled", "Cancelled by the centre"

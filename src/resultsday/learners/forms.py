@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from resultsday.catalogue.choices import Assessment
 from resultsday.catalogue.models import Qualification, Series, Unit
@@ -327,3 +328,47 @@ class AccessCodeSignInForm(GovukForm):
         if not check.ok:
             raise forms.ValidationError(check.message or "Enter a ULN of 10 digits")
         return check.value
+
+
+class AccessCodeFilterForm(GovukForm):
+    """Which of the centre's learners to list for access codes (from the query string)."""
+
+    series = SeriesChoiceField(
+        queryset=Series.objects.none(), required=False, empty_label="All series",
+        label="Series",
+        help_text="Learners with a registration in this series",
+        error_messages={"invalid_choice": "Select a series from the list"},
+    )
+    qualification = QualificationChoiceField(
+        queryset=Qualification.objects.none(), required=False, empty_label="All qualifications",
+        label="Qualification",
+        error_messages={"invalid_choice": "Select a qualification from the list"},
+    )
+    without_code = forms.BooleanField(
+        label="Only learners with no access code", required=False,
+    )
+
+    def __init__(self, *args: Any, series: QuerySet[Series],
+                 qualifications: QuerySet[Qualification], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["series"].queryset = series  # type: ignore[attr-defined]
+        self.fields["qualification"].queryset = qualifications  # type: ignore[attr-defined]
+
+
+class AccessCodesForm(GovukForm):
+    """The learners to make access codes for, chosen by ticking them in the list."""
+
+    learner = forms.ModelMultipleChoiceField(
+        queryset=Learner.objects.none(), label="Learners",
+        error_messages={
+            "required": "Select at least one learner to make access codes for",
+            # Only by tampering, or when a learner changed since the page was shown.
+            "invalid_choice": "One or more of the learners selected cannot be given an access "
+            "code. Select learners from the list",
+            "invalid_pk_value": "Select learners from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, learners: QuerySet[Learner], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["learner"].queryset = learners  # type: ignore[attr-defined]

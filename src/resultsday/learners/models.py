@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from resultsday.learners.choices import EntryStatus, RegistrationStatus
+from resultsday.learners.choices import EntryStatus, InvitationRevoked, RegistrationStatus
 
 candidate_number_validator = RegexValidator(r"^\d{4}$", "Enter a candidate number of 4 digits.")
 
@@ -136,8 +136,10 @@ class LearnerInvitation(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(
-        null=True, blank=True, help_text="Replaced by a newer invitation before it was used."
+        null=True, blank=True,
+        help_text="Replaced by a newer invitation, or cancelled, before it was used.",
     )
+    revoked_because = models.CharField(max_length=16, choices=InvitationRevoked.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -148,12 +150,16 @@ class LearnerInvitation(models.Model):
     def is_open(self, now: dt.datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and now < self.expires_at
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.revoked_because == InvitationRevoked.CANCELLED
+
 
 class LearnerAccessCode(models.Model):
     """The code a centre issues so a learner can sign in with their ULN and date of birth.
 
-    Only a salted, slow hash of the code is stored: the centre sees the code once, when it is
-    made. A new code replaces the old one.
+    Only a salted hash of the code is stored (learners/hashers.py): the centre sees the code
+    once, when it is made. A new code replaces the old one; a withdrawn code is deleted.
     """
 
     learner = models.OneToOneField(Learner, on_delete=models.CASCADE, related_name="access_code")

@@ -3,12 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from resultsday.accounts.access import registrations_for_user
 from resultsday.accounts.permissions import Permission
 from resultsday.assessment.models import UnitResult
+from resultsday.catalogue.models import Qualification, Series
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Entry, Learner, Registration
 
@@ -110,3 +111,48 @@ def top_up_candidates(centre: Centre) -> list[TopUpCandidate]:
                     larger_results=largest.result_count,  # type: ignore[attr-defined]
                 ))
     return candidates
+
+
+# ---- access codes for a class --------------------------------------------------------------
+
+
+def access_code_series(*, centre: Centre) -> QuerySet[Series]:
+    """The series the centre has learners registered in, newest first."""
+    return Series.objects.filter(
+        pk__in=Registration.objects.filter(centre=centre).values("series_id")
+    ).select_related("awarding_organisation").order_by("-code", "awarding_organisation__name")
+
+
+def access_code_qualifications(*, centre: Centre) -> QuerySet[Qualification]:
+    """The qualifications the centre has learners registered on."""
+    return Qualification.objects.filter(
+        pk__in=Registration.objects.filter(centre=centre).values("qualification_id")
+    ).order_by("title", "qn")
+
+
+def access_code_learners(
+    *,
+    learners: QuerySet[Learner],
+    series: Series | None = None,
+    qualification: Qualification | None = None,
+    without_code: bool = False,
+) -> QuerySet[Learner]:
+    """Filter an already-scoped learner queryset for making access codes, in name order.
+
+    With a series or qualification, only learners with a registration (not withdrawn) in that
+    series or on that qualification. Each learner carries `code_issued_at` and
+    `code_last_used_at` (None when they have no code).
+    """
+    if series is not None or qualification is not None:
+        registrations = Registration.objects.exclude(status=RegistrationStatus.WITHDRAWN)
+        if series is not None:
+            registrations = registrations.filter(series=series)
+        if qualification is not None:
+            registrations = registrations.filter(qualification=qualification)
+        learners = learners.filter(pk__in=registrations.values("learner_id"))
+    if without_code:
+        learners = learners.filter(access_code__isnull=True)
+    return learners.annotate(
+        code_issued_at=F("access_code__issued_at"),
+        code_last_used_at=F("access_code__last_used_at"),
+    ).order_by("last_name", "first_name", "pk")

@@ -6,7 +6,12 @@ Two ways in, both made by the learner's centre:
   expires, and only a hash of its token is stored. The learner chooses a password and signs in
   with their email address from then on;
 - an **access code**: the exams officer makes a code and gives it to the learner, who signs in
-  with their ULN, date of birth and the code. Only a slow, salted hash of the code is stored.
+  with their ULN, date of birth and the code. Only a salted hash of the code is stored (by
+  its own hasher, learners/hashers.py). The exams officer can make codes for a whole class at
+  once (`learner_access_codes_issue`), printed as slips.
+
+The exams officer can also cancel an invitation that has not been used, or withdraw a code;
+either stops working at once.
 
 Failed code sign-ins are counted per ULN in the database (so every web process shares the
 count) and lock further tries with that ULN for a while. The message for a failed try
@@ -19,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -29,9 +35,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from resultsday.accounts.choices import AuditAction
-from resultsday.accounts.models import User
-from resultsday.accounts.services import audit_record
+from resultsday.accounts.models import AuditEvent, User
+from resultsday.accounts.services import audit_event, audit_record, audit_record_many
+from resultsday.centres.models import Centre
 from resultsday.core.templatetags.govuk import govuk_date
+from resultsday.learners.choices import InvitationRevoked
+from resultsday.learners.hashers import ACCESS_CODE_HASHER
 from resultsday.learners.models import (
     Learner,
     LearnerAccessCode,
@@ -44,6 +53,9 @@ INVITATION_LIFETIME = dt.timedelta(days=7)
 # Letters and digits that cannot be mistaken for one another when read aloud or handwritten.
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 ACCESS_CODE_LENGTH = 12  # 31^12 is about 2^59: out of reach at the rates below
+# Codes made in one action, all in one request: a year group, with room to spare. Hashing is
+# under a millisecond a code (learners/hashers.py), so the cap is about the printed slips.
+ACCESS_CODES_AT_ONCE = 500
 
 # Failed code sign-ins lock the ULN tried. Not the address: behind a school's network or a
 # load balancer many learners share one, and one person's typing would lock them all out.
@@ -121,7 +133,7 @@ def learner_invite(
     token = secrets.token_urlsafe(32)
     replaced = LearnerInvitation.objects.filter(
         learner=learner, used_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=now)
+    ).update(revoked_at=now, revoked_because=InvitationRevoked.REPLACED)
     invitation = LearnerInvitation.objects.create(
         learner=learner, email=email.strip(), token_hash=_sha256(token), invited_by=actor,
         created_at=now, expires_at=now + INVITATION_LIFETIME,
@@ -196,6 +208,39 @@ def learner_invitation_accept(
     return user
 
 
+@transaction.atomic
+def learner_invitation_cancel(
+    *, actor: User, learner: Learner, invitation_id: int, now: dt.datetime | None = None
+) -> LearnerInvitation:
+    """Cancel the learner's invitation, so its link stops working at once.
+
+    Only an invitation that is still open is cancelled (by a conditional update, so one used a
+    moment ago stays used). Raises `LearnerSignInError` when there is none to cancel.
+    """
+    now = now or timezone.now()
+    cancelled = LearnerInvitation.objects.filter(
+        pk=invitation_id, learner=learner, used_at__isnull=True, revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).update(revoked_at=now, revoked_because=InvitationRevoked.CANCELLED)
+    if not cancelled:
+        raise LearnerSignInError(
+            "This invitation has already been used, cancelled or replaced, or has expired: "
+            "there is nothing to cancel."
+        )
+    invitation = LearnerInvitation.objects.get(pk=invitation_id)
+    audit_record(
+        actor=actor,
+        action=AuditAction.LEARNER_INVITATION_CANCELLED,
+        summary=f"Cancelled the invitation for {learner.full_name} sent to {invitation.email}",
+        obj=invitation,
+        centre=learner.centre,
+        before={"learner": learner.pk, "email": invitation.email,
+                "expires_at": invitation.expires_at.isoformat()},
+        after={"revoked_at": now.isoformat(), "revoked_because": InvitationRevoked.CANCELLED},
+    )
+    return invitation
+
+
 # ---- access codes --------------------------------------------------------------------------
 
 
@@ -209,6 +254,64 @@ def access_code_display(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+def access_code_hash(code: str) -> str:
+    """The stored form of a code: salted, by the access codes' own hasher."""
+    return make_password(code, hasher=ACCESS_CODE_HASHER)
+
+
+@dataclass(frozen=True)
+class IssuedAccessCode:
+    """A code just made, for the exams officer to hand over: it exists only in this object."""
+
+    learner: Learner
+    code: str
+
+    @property
+    def display(self) -> str:
+        return access_code_display(self.code)
+
+
+def _access_codes_store(
+    *, actor: User, learners: Sequence[Learner], now: dt.datetime
+) -> tuple[dict[int, str], set[int]]:
+    """New codes for these learners, each replacing the learner's earlier one.
+
+    Returns the codes by learner id, and the ids of the learners whose earlier code stopped
+    working. Call it inside a transaction.
+    """
+    ids = [learner.pk for learner in learners]
+    # Lock the learners, so two people making codes for the same learner at once each replace
+    # the code in turn rather than both insert one.
+    list(Learner.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    earlier = LearnerAccessCode.objects.filter(learner_id__in=ids)
+    replaced = set(earlier.values_list("learner_id", flat=True))
+    earlier.delete()
+    codes: dict[int, str] = {}
+    rows = []
+    for learner in learners:
+        code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+        codes[learner.pk] = code
+        rows.append(LearnerAccessCode(
+            learner=learner, code_hash=access_code_hash(code), issued_by=actor, issued_at=now,
+        ))
+    LearnerAccessCode.objects.bulk_create(rows)
+    return codes, replaced
+
+
+def _access_code_issued_event(
+    *, actor: User, learner: Learner, centre: Centre, replaced: bool, batch: bool
+) -> AuditEvent:
+    return audit_event(
+        actor=actor,
+        action=AuditAction.LEARNER_ACCESS_CODE_ISSUED,
+        summary=f"{'Replaced' if replaced else 'Made'} the access code of {learner.full_name}"
+        + (" (with others)" if batch else ""),
+        obj=learner,
+        centre=centre,
+        after={"learner": learner.pk, "replaced": replaced},
+    )
+
+
 @transaction.atomic
 def learner_access_code_issue(
     *, actor: User, learner: Learner, now: dt.datetime | None = None
@@ -218,22 +321,95 @@ def learner_access_code_issue(
     The code is returned once, to be shown to the exams officer; only its hash is kept.
     """
     now = now or timezone.now()
-    code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
-    existing = LearnerAccessCode.objects.filter(learner=learner).first()
-    LearnerAccessCode.objects.update_or_create(
-        learner=learner,
-        defaults={"code_hash": make_password(code), "issued_by": actor, "issued_at": now,
-                  "last_used_at": None},
-    )
+    codes, replaced = _access_codes_store(actor=actor, learners=[learner], now=now)
+    _access_code_issued_event(
+        actor=actor, learner=learner, centre=learner.centre, replaced=learner.pk in replaced,
+        batch=False,
+    ).save(force_insert=True)
+    return codes[learner.pk]
+
+
+@transaction.atomic
+def learner_access_codes_issue(
+    *, actor: User, centre: Centre, learners: Sequence[Learner], now: dt.datetime | None = None
+) -> list[IssuedAccessCode]:
+    """Make new access codes for many learners of one centre at once, all or none.
+
+    Each code replaces the learner's earlier one. Every learner must be at `centre` and have a
+    ULN (without one a code cannot be used). Writes an audit event per learner, as a single
+    code does, and one for the whole action. Raises `LearnerSignInError` for no learners or
+    more than `ACCESS_CODES_AT_ONCE`, and `ValueError` for a learner the caller should never
+    have passed.
+    """
+    now = now or timezone.now()
+    unique = list({learner.pk: learner for learner in learners}.values())
+    if not unique:
+        raise LearnerSignInError("Select at least one learner to make access codes for")
+    if len(unique) > ACCESS_CODES_AT_ONCE:
+        raise LearnerSignInError(
+            f"You selected {len(unique)} learners. Make access codes for at most "
+            f"{ACCESS_CODES_AT_ONCE} at a time: choose a series or qualification to select "
+            "fewer."
+        )
+    if any(learner.centre_id != centre.pk for learner in unique):
+        raise ValueError("Access codes are made for the learners of one centre at a time.")
+    if any(not learner.uln for learner in unique):
+        raise ValueError("A learner with no ULN cannot sign in with an access code.")
+    codes, replaced = _access_codes_store(actor=actor, learners=unique, now=now)
+    audit_record_many(events=[
+        *(
+            _access_code_issued_event(
+                actor=actor, learner=learner, centre=centre, replaced=learner.pk in replaced,
+                batch=True,
+            )
+            for learner in unique
+        ),
+        audit_event(
+            actor=actor,
+            action=AuditAction.LEARNER_ACCESS_CODES_ISSUED,
+            summary=f"Made access codes for {len(unique)} learner{'s' if len(unique) != 1 else ''}"
+            f" at centre {centre.number}, {len(replaced)} of them replacing an earlier code",
+            obj=centre,
+            centre=centre,
+            after={"learners": [learner.pk for learner in unique], "replaced": len(replaced)},
+        ),
+    ])
+    return [IssuedAccessCode(learner=learner, code=codes[learner.pk]) for learner in unique]
+
+
+@transaction.atomic
+def learner_access_code_withdraw(
+    *, actor: User, learner: Learner, now: dt.datetime | None = None
+) -> None:
+    """Withdraw the learner's access code: it stops working at once, and nothing replaces it.
+
+    A learner who signed in with the code and has no password is signed out everywhere too:
+    whoever used a lost slip should not stay signed in. Raises `LearnerSignInError` when the
+    learner has no code.
+    """
+    now = now or timezone.now()
+    existing = LearnerAccessCode.objects.select_for_update().filter(learner=learner).first()
+    if existing is None:
+        raise LearnerSignInError(f"{learner.full_name} has no access code to withdraw.")
+    existing.delete()
+    signed_out = False
+    user = User.objects.filter(pk=learner.user_id).first() if learner.user_id else None
+    if user is not None and not user.has_usable_password():
+        # A new unusable password changes the hash every session is checked against.
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        signed_out = True
     audit_record(
         actor=actor,
-        action=AuditAction.LEARNER_ACCESS_CODE_ISSUED,
-        summary=f"{'Replaced' if existing else 'Made'} the access code of {learner.full_name}",
+        action=AuditAction.LEARNER_ACCESS_CODE_WITHDRAWN,
+        summary=f"Withdrew the access code of {learner.full_name}",
         obj=learner,
         centre=learner.centre,
-        after={"learner": learner.pk, "replaced": existing is not None},
+        before={"learner": learner.pk, "issued_at": existing.issued_at.isoformat(),
+                "last_used_at": existing.last_used_at.isoformat()
+                if existing.last_used_at else None},
+        after={"withdrawn_at": now.isoformat(), "signed_out": signed_out},
     )
-    return code
 
 
 def _throttle_key(uln: str) -> str:
@@ -267,7 +443,7 @@ _DUMMY_HASH: list[str] = []
 
 def _dummy_check(code: str) -> None:
     if not _DUMMY_HASH:
-        _DUMMY_HASH.append(make_password(secrets.token_hex(8)))
+        _DUMMY_HASH.append(access_code_hash(secrets.token_hex(8)))
     check_password(code, _DUMMY_HASH[0])
 
 
@@ -333,9 +509,20 @@ def _learner_matching(*, uln: str, date_of_birth: dt.date, code: str) -> Learner
     matched = None
     for learner in candidates:
         # Check every candidate, not just until one matches: the time taken says nothing.
-        if check_password(code, learner.access_code.code_hash) and matched is None:
+        # A code hashed before the access codes' own hasher is re-hashed by it once it is used.
+        if check_password(
+            code, learner.access_code.code_hash, setter=_rehash_for(learner),
+            preferred=ACCESS_CODE_HASHER,
+        ) and matched is None:
             matched = learner
     return matched
+
+
+def _rehash_for(learner: Learner) -> Callable[[str], None]:
+    def rehash(code: str) -> None:
+        LearnerAccessCode.objects.filter(learner=learner).update(code_hash=access_code_hash(code))
+
+    return rehash
 
 
 def _learner_user(*, learner: Learner, key: str, now: dt.datetime) -> User:

@@ -40,6 +40,15 @@ urlpatterns = [
     path("my/", views.my_home, name="my_home"),
     path("learners/<int:pk>/invite/", views.learner_invite_page, name="invite"),
     path("learners/<int:pk>/access-code/", views.learner_access_code_page, name="access_code"),
+    path(
+        "learners/<int:pk>/invite/cancel/", views.learner_invitation_cancel_page,
+        name="invitation_cancel",
+    ),
+    path(
+        "learners/<int:pk>/access-code/withdraw/", views.learner_access_code_withdraw_page,
+        name="access_code_withdraw",
+    ),
+    path("centres/<str:number>/access-codes/", views.access_codes_page, name="access_codes"),
     path("invitation/<str:token>/", views.invitation_open, name="invitation"),
     path("invitation/", views.invitation_accept, name="invitation_accept"),
     path("my/sign-in/", views.learner_code_sign_in, name="code_sign_in"),

@@ -29,6 +29,8 @@ from resultsday.formats.edi import EdiWriteError
 from resultsday.formats.tabular import DEFAULT_MAX_BYTES
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.forms import (
+    AccessCodeFilterForm,
+    AccessCodesForm,
     AccessCodeSignInForm,
     BulkEntryForm,
     EntriesFileForm,
@@ -45,6 +47,9 @@ from resultsday.learners.forms import (
 )
 from resultsday.learners.models import LearnerAccessCode, Registration
 from resultsday.learners.selectors import (
+    access_code_learners,
+    access_code_qualifications,
+    access_code_series,
     entries_for_user,
     get_entry_for_user,
     learner_registrations,
@@ -72,11 +77,15 @@ from resultsday.learners.services import (
     unit_label,
 )
 from resultsday.learners.sign_in import (
+    ACCESS_CODES_AT_ONCE,
     INVITATION_LIFETIME,
     LearnerSignInError,
     access_code_display,
     learner_access_code_issue,
+    learner_access_code_withdraw,
+    learner_access_codes_issue,
     learner_invitation_accept,
+    learner_invitation_cancel,
     learner_invitation_open_for,
     learner_invite,
     learner_sign_in_with_code,
@@ -528,6 +537,110 @@ def learner_access_code_page(request: HttpRequest, pk: int) -> HttpResponse:
         request, "learners/access_code.html",
         {"learner": learner, "code": code,
          "issued": LearnerAccessCode.objects.filter(learner=learner).first()},
+    )
+
+
+@requires(WRITE)
+def learner_invitation_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = get_learner_for_user(request, pk, WRITE)
+    now = timezone.now()
+    if request.method == "POST":
+        try:
+            invitation = learner_invitation_cancel(
+                actor=request.user,  # type: ignore[arg-type]
+                learner=learner, invitation_id=_posted_id(request, "invitation"), now=now,
+            )
+        except LearnerSignInError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"The invitation sent to {invitation.email} is cancelled: its link "
+                "no longer works.",
+            )
+        return redirect("learners:invite", pk=learner.pk)
+    waiting = next((i for i in learner.invitations.all()[:1] if i.is_open(now)), None)
+    return render(
+        request, "learners/invitation_cancel.html", {"learner": learner, "invitation": waiting}
+    )
+
+
+@requires(WRITE)
+def learner_access_code_withdraw_page(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = get_learner_for_user(request, pk, WRITE)
+    if request.method == "POST":
+        try:
+            learner_access_code_withdraw(
+                actor=request.user, learner=learner  # type: ignore[arg-type]
+            )
+        except LearnerSignInError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"The access code of {learner.full_name} is withdrawn: it no longer "
+                "works.",
+            )
+        return redirect("learners:access_code", pk=learner.pk)
+    issued = LearnerAccessCode.objects.filter(learner=learner).first()
+    return render(
+        request, "learners/access_code_withdraw.html", {"learner": learner, "issued": issued}
+    )
+
+
+def _posted_id(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
+@requires(WRITE)
+@never_cache
+def access_codes_page(request: HttpRequest, number: str) -> HttpResponse:
+    """Make access codes for many of the centre's learners at once, then print their slips."""
+    centre = get_centre_for_user(request, number, WRITE)
+    centre_learners = learners_for_user(request.user, WRITE).filter(centre=centre)
+    filters = AccessCodeFilterForm(
+        request.GET or None, series=access_code_series(centre=centre),
+        qualifications=access_code_qualifications(centre=centre),
+    )
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    matching = access_code_learners(
+        learners=centre_learners, series=chosen.get("series"),
+        qualification=chosen.get("qualification"),
+        without_code=bool(chosen.get("without_code")),
+    )
+    # Any learner of the centre with a ULN may be posted, whatever the list showed.
+    form = AccessCodesForm(
+        request.POST if request.method == "POST" else None,
+        learners=centre_learners.exclude(uln=""),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = learner_access_codes_issue(
+                actor=request.user,  # type: ignore[arg-type]
+                centre=centre,
+                learners=list(form.cleaned_data["learner"].order_by(
+                    "last_name", "first_name", "pk")),
+            )
+        except LearnerSignInError as exc:
+            form.add_error("learner", exc.message)
+        else:
+            return render(
+                request, "learners/access_code_slips.html",
+                {"centre": centre, "issued": issued,
+                 "sign_in_url": request.build_absolute_uri(reverse("learners:code_sign_in"))},
+            )
+    listed = list(matching.exclude(uln=""))
+    if request.method == "POST":
+        selected = {int(v) for v in request.POST.getlist("learner") if v.isdigit()}
+    else:
+        selected = {learner.pk for learner in listed} if request.GET.get("select") == "all" else set()
+    query = request.GET.copy()
+    query.pop("select", None)
+    return render(
+        request, "learners/access_codes.html",
+        {"centre": centre, "filters": filters, "form": form, "listed": listed,
+         "without_uln": list(matching.filter(uln="")), "selected": selected,
+         "too_many": len(listed) > ACCESS_CODES_AT_ONCE, "at_once": ACCESS_CODES_AT_ONCE,
+         "query": query.urlencode()},
     )
 
 

@@ -90,6 +90,10 @@ CENTRE_A_PAGES = {
     "registrations/<int:pk>/release/": lambda w: f"/registrations/{w.registration.pk}/release/",
     "learners/<int:pk>/invite/": lambda w: f"/learners/{w.learner.pk}/invite/",
     "learners/<int:pk>/access-code/": lambda w: f"/learners/{w.learner.pk}/access-code/",
+    "learners/<int:pk>/invite/cancel/": lambda w: f"/learners/{w.learner.pk}/invite/cancel/",
+    "learners/<int:pk>/access-code/withdraw/":
+        lambda w: f"/learners/{w.learner.pk}/access-code/withdraw/",
+    "centres/<str:number>/access-codes/": lambda w: f"/centres/{w.centre_a.number}/access-codes/",
     "learners/<int:pk>/statement/": lambda w: f"/learners/{w.learner.pk}/statement/",
     "learners/<int:pk>/statement.pdf": lambda w: f"/learners/{w.learner.pk}/statement.pdf",
     "centres/<str:number>/results/": lambda w: f"/centres/{w.centre_a.number}/results/",
