@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/tracking.py                                    # 20,000 registrations
     .venv/bin/python bench/tracking.py --registrations 1000000 --centres 5000   # the issue's sizes
+    .venv/bin/python bench/tracking.py --registrations 1000000 --centres 5000 --build-only
+    .venv/bin/python bench/tracking.py --reuse --parallel 2    # time the database built before
+
+Run it under `flock /tmp/resultsday-bench.lock` on a shared machine (one benchmark at a time).
 
 Builds a fresh PostgreSQL database (DATABASE_URL_PG, default
 postgres://postgres@127.0.0.1:5432/resultsday_bench_tracking) with COPY, like bench/award.py:
@@ -23,6 +27,9 @@ N` runs them). CPU is this process's plus its children's (PostgreSQL's own is no
 Targets (issue 5, PostgreSQL, 1,000,000 registrations): statuses <= 60 s; reports for 5,000
 centres <= 5 min; one report for a centre of 2,000 learners <= 2 s. Each line prints the rate
 and what the target size would take at that rate.
+
+`--reuse` keeps the database an earlier run built (a million learners take about 6 minutes to
+build) and reads its sizes from it; `--steps` and `--no-serial` time only part of the list.
 """
 
 from __future__ import annotations
@@ -42,6 +49,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/resultsday_bench_tracking"
 BATCH = 50_000  # registrations generated and copied at a time
+BIG_CENTRE = 20000  # the first centre's number; it holds the --big learners
+
+
+def _built(url: str) -> bool:
+    """Whether the database exists and holds an earlier run's registrations."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT EXISTS (SELECT 1 FROM learners_registration)").fetchone()
+    except psycopg.Error:
+        return False
+    return bool(row and row[0])
 
 
 def _fresh_database(url: str) -> None:
@@ -107,7 +127,7 @@ def build(registrations: int, centres: int, big: int, seed: int) -> tuple[int, i
     smaller = {q.pk: [s for s in quals if s.suite_id == q.suite_id and s.sector == q.sector
                       and (s.size_glh or 0) < (q.size_glh or 0)] for q in quals}
     centre_rows = Centre.objects.bulk_create(
-        [Centre(number=f"{20000 + i:05d}", name=f"Bench centre {i}") for i in range(centres)],
+        [Centre(number=f"{BIG_CENTRE + i:05d}", name=f"Bench centre {i}") for i in range(centres)],
         batch_size=2000)
     centre_ids = [c.pk for c in centre_rows]
     programmes = sorted({(q.suite_id, q.sector) for q in quals})
@@ -274,9 +294,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--parallel", type=int, default=1, metavar="N",
                         help="Also time statuses and reports split across N processes.")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Keep the database an earlier run built (its sizes, not these "
+                        "options'); build only if it holds none.")
+    parser.add_argument("--build-only", action="store_true",
+                        help="Build the database and stop (then time it with --reuse).")
+    parser.add_argument("--steps", default="statuses,reports,one",
+                        help="What to time, comma-separated (default: all three).")
+    parser.add_argument("--no-serial", action="store_true",
+                        help="With --parallel N: time only the N processes, not one as well.")
     args = parser.parse_args(argv)
     url = os.environ.get("DATABASE_URL_PG", PG_DEFAULT)
-    _fresh_database(url)
+    reuse = args.reuse and _built(url)
+    if not reuse:
+        _fresh_database(url)
     _setup(url)
 
     import time_machine
@@ -290,16 +321,32 @@ def main(argv: list[str] | None = None) -> int:
     from resultsday.tracking.services import tracking_report_create, tracking_reports_generate_all
 
     default_catalogue()  # loaded once per process (YAML specs); not part of the figures
-    started = time.perf_counter()
-    n, results, big_id = build(args.registrations, args.centres, min(args.big, args.registrations),
-                               args.seed)
-    print(f"built {args.registrations:,} learners, {n:,} registrations, {results:,} unit "
-          f"results at {args.centres:,} centres in {time.perf_counter() - started:.0f} s "
-          "(not timed)", flush=True)
+    if reuse:
+        from resultsday.assessment.models import UnitResult
+        from resultsday.learners.models import Learner, Registration
+
+        args.registrations, args.centres = Learner.objects.count(), Centre.objects.count()
+        n, results = Registration.objects.count(), UnitResult.objects.count()
+        big_id = Centre.objects.get(number=f"{BIG_CENTRE:05d}").pk
+        args.big = Learner.objects.filter(centre_id=big_id).count()
+        print(f"reused {args.registrations:,} learners, {n:,} registrations, {results:,} unit "
+              f"results at {args.centres:,} centres", flush=True)
+    else:
+        started = time.perf_counter()
+        n, results, big_id = build(args.registrations, args.centres,
+                                   min(args.big, args.registrations), args.seed)
+        print(f"built {args.registrations:,} learners, {n:,} registrations, {results:,} unit "
+              f"results at {args.centres:,} centres in {time.perf_counter() - started:.0f} s "
+              "(not timed)", flush=True)
+    if args.build_only:
+        return 0
     moment = timezone.make_aware(dt.datetime(2027, 6, 10, 12))
     ways = [1] + ([args.parallel] if args.parallel > 1 else [])
+    if args.no_serial and args.parallel > 1:
+        ways = [args.parallel]
+    steps = set(args.steps.split(","))
     with time_machine.travel(moment, tick=False):
-        for processes in ways:
+        for processes in ways if "statuses" in steps else []:
             def statuses(processes: int = processes) -> str:
                 counts = status_totals(now=moment, processes=processes)
                 return ", ".join(f"{k.value} {v}" for k, v in counts.most_common())
@@ -308,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                           target=60 * n / 1_000_000)
             print(f"  {n / wall:,.0f} registrations per second; 1,000,000 would take "
                   f"{1_000_000 * wall / n:.0f} s (target 60 s)")
-        for processes in ways:
+        for processes in ways if "reports" in steps else []:
             TrackingReport.objects.all().delete()  # a week's reports are kept once: start afresh
 
             def reports(processes: int = processes) -> str:
@@ -322,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"centre; 1,000,000 registrations at 5,000 centres would take "
                   f"{1_000_000 * wall / n:.0f} s (target 300 s)")
         big = Centre.objects.get(pk=big_id)
+        if "one" not in steps:
+            return 0
         _timed(f"one report for a centre of {args.big:,} learners",
                lambda: f"{tracking_report_create(centre=big, trigger=ReportTrigger.ON_DEMAND).row_count} rows",
                target=2.0)

@@ -57,6 +57,11 @@ Objects = NDArray[np.object_]
 #: An attempt's grade or points when it has none (a unit listed with no result has both).
 NO_RESULT = -1
 
+#: ``Graded.reasons`` texts by everything ``evaluate`` reads (the structure, the row's scores,
+#: the threshold column): ``grade_batch(reasons=...)`` shares one between the batches of a
+#: pass graded with one catalogue, so learners with the same scores share the text.
+ReasonsMemo = dict[tuple[int, bytes, bytes, int], tuple[str, ...]]
+
 _RANKS = len(UNIT_GRADE_ORDER)
 _RANK_BITS = 3  # a score is packed as points << 3 | rank; ranks are 0..4
 _RANK_MASK = (1 << _RANK_BITS) - 1
@@ -363,7 +368,7 @@ class Graded:
     _group: Ints = field(repr=False)  # per row: index into _groups, -1 for the reference's rows
     _local: Ints = field(repr=False)
     _threshold_of: Objects = field(repr=False)
-    _reasons: dict[tuple[int, bytes, bytes, int], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _reasons: ReasonsMemo = field(default_factory=dict, repr=False)
 
     def counted_units(self, row: int) -> tuple[str, ...]:
         """``Outcome.counted_units`` of one row."""
@@ -386,9 +391,10 @@ class Graded:
         group = self._groups[int(self._group[row])]
         local = int(self._local[row])
         thresholds: Thresholds = self._threshold_of[row]
-        # learners with the same scores share the text: key on everything evaluate() reads
-        memo = (int(self._group[row]), group.keys[local].tobytes(), group.listed[local].tobytes(),
-                id(thresholds))
+        # learners with the same scores share the text: key on everything evaluate() reads (the
+        # structure and threshold column are the catalogue's own objects: their ids are stable)
+        memo = (id(group.cols.structure), group.keys[local].tobytes(),
+                group.listed[local].tobytes(), id(thresholds))
         found = self._reasons.get(memo)
         if found is not None:
             return found
@@ -429,9 +435,15 @@ class _Rows:
                 self.route[row] = why
 
 
-def grade_batch(batch: Batch, catalogue: Catalogue | None = None) -> Graded:
+def grade_batch(
+    batch: Batch, catalogue: Catalogue | None = None, *, reasons: ReasonsMemo | None = None
+) -> Graded:
     """Grade every row of ``batch``: ``engine.grade``'s grade, points, eligible, complete,
-    glh_at_pass, thresholds, fallback (and, per row, counted_units and reasons)."""
+    glh_at_pass, thresholds, fallback (and, per row, counted_units and reasons).
+
+    ``reasons``: the memo of reason texts to use (and fill), shared with other batches graded
+    with the same catalogue; by default the batch has its own.
+    """
     catalogue = catalogue or default_catalogue()
     out = _Rows(batch.size)
     if batch.row_reference is not None:
@@ -490,7 +502,7 @@ def grade_batch(batch: Batch, catalogue: Catalogue | None = None) -> Graded:
         waiting = result.complete & ~(result.eligible & (index >= 0))
         if waiting.any():
             _fall_back(catalogue, batch, cols, keys, rows, waiting, out)
-    return _finish(batch, catalogue, out, groups)
+    return _finish(batch, catalogue, out, groups, {} if reasons is None else reasons)
 
 
 def _score(batch: Batch, cols: _Columns, rows: Ints, attempts: Ints) -> tuple[Ints, Bools, Bools]:
@@ -620,7 +632,9 @@ def _fall_back(
         waiting[these[achieved]] = False
 
 
-def _finish(batch: Batch, catalogue: Catalogue, out: _Rows, groups: list[_Group]) -> Graded:
+def _finish(
+    batch: Batch, catalogue: Catalogue, out: _Rows, groups: list[_Group], reasons: ReasonsMemo
+) -> Graded:
     outcomes: dict[int, Outcome] = {}
     errors: dict[int, GradeRequestError | NotConfiguredError] = {}
     routed: Counter[str] = Counter()
@@ -664,6 +678,7 @@ def _finish(batch: Batch, catalogue: Catalogue, out: _Rows, groups: list[_Group]
         _group=out.group,
         _local=out.local,
         _threshold_of=out.threshold_of,
+        _reasons=reasons,
     )
 
 

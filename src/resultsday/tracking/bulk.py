@@ -7,30 +7,39 @@ population figures come from here instead, with the same statuses:
 - registrations are read as plain values (`TrackedRegistration.record`), never as model
   instances, a chunk at a time, in pk order or in centre order (`by_centre`: each centre's
   rows arrive together, so every centre's report comes out of one pass);
-- every fact table is read once per chunk by one `values_list` query filtered by a subquery
-  on the chunk (no IN list of thousands of ids for the driver to build), with no ordering;
-- the engine's questions of a chunk (each registration's request and, where units may be
-  missing, the same request with the units awaited filled with a Pass) are rows of one
-  `grading.bulk` batch, graded in columns; the conditions around the grade are awarding's
-  (`decisions.reason_*`). What the columns cannot decide exactly goes to
-  `selectors.engine_facts` (awarding's `registration_decide`), once per distinct question;
+- every fact table is read once per chunk by one `values_list` query, with no ordering,
+  filtered by the chunk's ids (`_among`: their range when they fill most of it, else the ids
+  as one array). Not by a subquery: PostgreSQL's planner cannot tell how few rows a subquery
+  gives and reads whole tables for a few thousand; nor by a join to the learners, for the
+  same reason (`_records`);
+- the unit results come in columns (`assessment.bulk.unit_result_columns`, packed on
+  PostgreSQL), and the engine's questions of a chunk (each registration's request and, where
+  units may be missing, the same request with the units awaited filled with a Pass) are
+  built from those columns as rows of one `grading.bulk` batch, graded in columns; the
+  conditions around the grade are awarding's (`decisions.reason_*`). What the columns cannot
+  decide exactly goes to `selectors.engine_facts` (awarding's `registration_decide`), once per
+  distinct question;
 - the same `selectors.row_parts` and `status.status_of` as the page path turn facts into a
-  status. `test_bulk.py` checks that both paths agree registration by registration.
+  status, once per distinct situation in the pass (`_Memo.readings`). `test_bulk.py` checks
+  that both paths agree registration by registration.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
-from django.db.models import Count, Max, QuerySet
+from django.db import connections, router
+from django.db.models import BooleanField, Count, Field, Max, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from numpy.typing import NDArray
 
-from resultsday.assessment.models import UnitResult
+from resultsday.assessment.bulk import unit_result_columns
 from resultsday.awarding.decisions import (
     REASON_NO_CLAIM,
     RegistrationFacts,
@@ -41,18 +50,19 @@ from resultsday.awarding.decisions import (
 from resultsday.awarding.models import Claim, QualificationResult
 from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.centres.choices import VerificationStatus
-from resultsday.centres.models import StandardsVerification
+from resultsday.centres.models import Centre, StandardsVerification
 from resultsday.grading import Catalogue, default_catalogue
-from resultsday.grading.bulk import NO_RESULT, Batch, Graded, grade_batch
+from resultsday.grading.bulk import NO_RESULT, Batch, Graded, ReasonsMemo, grade_batch
 from resultsday.grading.grades import RANK
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
-from resultsday.learners.models import Entry, Registration
+from resultsday.learners.models import Entry, Learner, Registration
 from resultsday.tracking.choices import CheckpointKind
-from resultsday.tracking.models import CheckpointLearner
+from resultsday.tracking.models import Checkpoint, CheckpointLearner
 from resultsday.tracking.parallel import parts_run
 from resultsday.tracking.selectors import (
     CheckpointAnswer,
     EngineFacts,
+    RowParts,
     StatusReadings,
     Structure,
     _label,
@@ -69,20 +79,24 @@ from resultsday.tracking.status import (
     status_of,
 )
 
+Ints = NDArray[np.int64]
+Bools = NDArray[np.bool_]
+
 CHUNK = 5000
-# Engine answers kept per pass; past this the store starts again (bounded memory).
+# Engine answers and reason texts kept per pass; past this a store starts again (bounded
+# memory).
 ENGINE_ANSWERS_KEPT = 200_000
 
 _RECORD_FIELDS = (
     "pk", "learner_id", "centre_id", "qualification_id", "series_id", "status", "registered_on",
     "created_at", "is_late", "ucas_applicant", "needs_result_to_progress",
-    "learner__candidate_number", "learner__uln", "learner__uci", "learner__last_name",
-    "learner__first_name", "centre__number",
 )
+_LEARNER_FIELDS = ("pk", "candidate_number", "uln", "uci", "last_name", "first_name")
 
 
 class RegistrationRecord(NamedTuple):
-    """One registration as plain values, in `_RECORD_FIELDS` order."""
+    """One registration as plain values: `_RECORD_FIELDS`, its learner's `_LEARNER_FIELDS` and
+    its centre's number."""
 
     pk: int
     learner_id: int
@@ -134,12 +148,15 @@ class TrackedRegistration(StatusReadings):
 
 
 class _Reference(NamedTuple):
-    """What every chunk of a pass shares: catalogue rows, key dates, series names."""
+    """What every chunk of a pass shares: catalogue rows, key dates, series names, and the
+    numbers of the centres and declarations of the checkpoints seen so far."""
 
     qualifications: dict[int, QualificationInfo]
     units: dict[int, tuple[str, str, tuple[int, str, int]]]  # id -> number, label, unit order
     series_names: dict[int, str]
     dates: dict[tuple[int, str], SeriesDates]
+    centre_numbers: dict[int, str]
+    checkpoints_declared: dict[int, datetime | None]
 
 
 def _reference() -> _Reference:
@@ -157,26 +174,73 @@ def _reference() -> _Reference:
              for pk, number, title, suite_id, code in
              Unit.objects.values_list("pk", "number", "title", "suite_id", "code")}
     series_names = dict(Series.objects.values_list("pk", "name"))
-    return _Reference(qualifications, units, series_names, series_dates(series_names))
+    return _Reference(qualifications, units, series_names, series_dates(series_names), {}, {})
 
 
-def _chunks_by_pk(
-    registrations: QuerySet[Registration], chunk: int
-) -> Iterator[tuple[list[RegistrationRecord], QuerySet[Registration]]]:
+@dataclass(frozen=True)
+class _Codes:
+    """The catalogue as the columns need it: every unit number a code, lookups as sorted arrays."""
+
+    numbers: tuple[str, ...]  # a unit number's code is its index
+    code_of: dict[str, int]
+    unit_ids: Ints  # sorted
+    unit_codes: Ints  # the number code of each of unit_ids
+    placed: Ints  # sorted qualification id << 32 | unit id, of the units placed in a qualification
+    known: Ints  # sorted qualification id << 32 | number code, of its specification's units
+    specified: frozenset[int]  # qualifications with a points specification (the columns' own)
+    external_mandatory: dict[int, frozenset[str]]  # per qualification, by unit number
+    spec_numbers: dict[int, frozenset[str]]  # per qualification: its specification's units
+
+    @classmethod
+    def of(cls, reference: _Reference, catalogue: Catalogue) -> _Codes:
+        specs = {pk: spec.structure for pk, q in reference.qualifications.items()
+                 if (spec := catalogue.qualifications.get(q.qn)) is not None
+                 and spec.structure is not None}
+        spec_numbers = {pk: frozenset(structure.units) for pk, structure in specs.items()}
+        numbers = tuple(sorted({number for number, _, _ in reference.units.values()}
+                               .union(*spec_numbers.values())))
+        code_of = {number: i for i, number in enumerate(numbers)}
+        unit_ids = np.array(sorted(reference.units), dtype=np.int64)
+        return cls(
+            numbers=numbers, code_of=code_of, unit_ids=unit_ids,
+            unit_codes=np.array([code_of[reference.units[u][0]] for u in unit_ids.tolist()],
+                                dtype=np.int64),
+            placed=np.array(sorted(pk << 32 | u for pk, q in reference.qualifications.items()
+                                   for u in q.unit_ids), dtype=np.int64),
+            known=np.array(sorted(pk << 32 | code_of[n] for pk, known in spec_numbers.items()
+                                  for n in known), dtype=np.int64),
+            specified=frozenset(specs),
+            external_mandatory={
+                pk: frozenset(n for n, (_, external, mandatory) in q.structure.items()
+                              if external and mandatory)
+                for pk, q in reference.qualifications.items()},
+            spec_numbers=spec_numbers,
+        )
+
+
+_RANK_OF_LETTER = np.full(256, -1, dtype=np.int64)  # -1: not a grade letter
+for _letter, _rank in RANK.items():
+    _RANK_OF_LETTER[ord(_letter)] = _rank
+
+
+class _Chunk(NamedTuple):
+    """Registrations read together: their `_RECORD_FIELDS`."""
+
+    rows: list[tuple[Any, ...]]
+
+
+def _chunks_by_pk(registrations: QuerySet[Registration], chunk: int) -> Iterator[_Chunk]:
     last = 0
     while True:
-        records = [RegistrationRecord._make(values) for values in
-                   registrations.filter(pk__gt=last).order_by("pk").values_list(
-                       *_RECORD_FIELDS)[:chunk]]
-        if not records:
+        rows = list(registrations.filter(pk__gt=last).order_by("pk")
+                    .values_list(*_RECORD_FIELDS)[:chunk])
+        if not rows:
             return
-        yield records, registrations.filter(pk__gt=last, pk__lte=records[-1].pk)
-        last = records[-1].pk
+        yield _Chunk(rows)
+        last = rows[-1][0]
 
 
-def _chunks_by_centre(
-    registrations: QuerySet[Registration], chunk: int
-) -> Iterator[tuple[list[RegistrationRecord], QuerySet[Registration]]]:
+def _chunks_by_centre(registrations: QuerySet[Registration], chunk: int) -> Iterator[_Chunk]:
     """Whole centres at a time, about `chunk` registrations (a larger centre is read alone)."""
     sizes = list(registrations.order_by("centre_id").values("centre_id")
                  .annotate(n=Count("pk")).values_list("centre_id", "n"))
@@ -188,12 +252,10 @@ def _chunks_by_centre(
         if total >= chunk or index == len(sizes) - 1:
             scope = registrations.filter(centre_id__in=group)
             if len(group) == 1 and total > chunk:
-                for records, part in _chunks_by_pk(scope, chunk):
-                    yield records, part
+                yield from _chunks_by_pk(scope, chunk)
             else:
-                records = [RegistrationRecord._make(values) for values in
-                           scope.order_by("centre_id", "pk").values_list(*_RECORD_FIELDS)]
-                yield records, scope
+                yield _Chunk(list(scope.order_by("centre_id", "pk")
+                                  .values_list(*_RECORD_FIELDS)))
             group, total = [], 0
 
 
@@ -247,110 +309,220 @@ def tracked_registrations(
     now = now or timezone.now()
     catalogue = catalogue or default_catalogue()
     reference = _reference()
-    answers: dict[tuple[object, ...], EngineFacts] = {}
+    codes = _Codes.of(reference, catalogue)
+    memo = _Memo()
     chunks = _chunks_by_centre if by_centre else _chunks_by_pk
-    for records, scope in chunks(registrations, chunk):
-        if len(answers) > ENGINE_ANSWERS_KEPT:
-            answers.clear()
-        yield from _tracked_chunk(records, scope, reference=reference, answers=answers,
-                                  now=now, catalogue=catalogue)
+    for part in chunks(registrations, chunk):
+        memo.bound()
+        yield from _tracked_chunk(part, reference=reference, codes=codes, memo=memo, now=now,
+                                  catalogue=catalogue)
+
+
+class _Memo:
+    """What a pass works out once and reuses (each store bounded: `ENGINE_ANSWERS_KEPT`).
+
+    - `answers`: `engine_facts` by question, for the questions the columns cannot decide;
+    - `reasons`: the engine's reason texts by scores (`grading.bulk.ReasonsMemo`);
+    - `readings`: a registration's `row_parts` and status by everything they read. Far fewer
+      than the registrations: learners in the same situation share them.
+    """
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[object, ...], EngineFacts] = {}
+        self.reasons: ReasonsMemo = {}
+        self.readings: dict[tuple[object, ...], tuple[RowParts, Status]] = {}
+
+    def bound(self) -> None:
+        for store in (self.answers, self.reasons, self.readings):
+            if len(store) > ENGINE_ANSWERS_KEPT:
+                store.clear()
+
+
+def _among(model: type[Model], field: str, ids: Collection[int]) -> Q:
+    """Rows of `model` whose `field` is one of `ids` (at most a few thousand).
+
+    Their range when the ids fill most of it: an index range scan (rows in the range but not
+    among the ids are read, and never looked up). Else the ids themselves, on PostgreSQL as one
+    array parameter: a list of thousands of parameters costs more to build and send than the
+    query takes. Never a subquery: PostgreSQL's planner cannot see how few rows it gives, and
+    for a few thousand it reads the whole fact table.
+    """
+    if _dense(ids):
+        return Q(**{f"{field}__gte": min(ids), f"{field}__lte": max(ids)})
+    if connections[router.db_for_read(model)].vendor == "postgresql":
+        found = model._meta.get_field(field)
+        assert isinstance(found, Field)
+        column = f'"{model._meta.db_table}"."{found.column}"'
+        # the column's name comes from the model; the ids are a parameter
+        return Q(RawSQL(f"{column} = ANY(%s)", (list(ids),),  # noqa: S611
+                        output_field=BooleanField()))
+    return Q(**{f"{field}__in": ids})
+
+
+def _dense(ids: Collection[int]) -> bool:
+    """Whether the ids fill most of their range."""
+    return max(ids) - min(ids) < 2 * len(ids)
+
+
+def _records(rows: list[tuple[Any, ...]], centre_numbers: dict[int, str]
+             ) -> list[RegistrationRecord]:
+    """The chunk's registrations with their learners' and centres' values, read by id (joined
+    to the registrations instead, PostgreSQL's planner chooses to read every learner)."""
+    people = {pk: values for pk, *values in Learner.objects.filter(
+        _among(Learner, "id", {row[1] for row in rows})).order_by().values_list(*_LEARNER_FIELDS)}
+    unknown = {row[2] for row in rows} - centre_numbers.keys()
+    if unknown:
+        centre_numbers.update(Centre.objects.filter(pk__in=unknown).values_list("pk", "number"))
+    return [RegistrationRecord._make((*row, *people[row[1]], centre_numbers[row[2]]))
+            for row in rows]
+
+
+@dataclass(frozen=True)
+class _Attempts:
+    """The chunk's unit results in columns, by record (`row`), then unit and attempt."""
+
+    row: Ints
+    unit: Ints  # unit id
+    code: Ints  # the unit number's code (`_Codes`)
+    letter: Ints  # the grade letter's character code
+    rank: Ints  # the grade's rank, -1: not a grade
+    points: Ints  # -1: none
+    retake: Bools
+    placed: Bools  # the unit is placed in the record's qualification
+    starts: Ints  # record i's attempts are [starts[i], starts[i + 1])
+
+    @classmethod
+    def read(cls, records: Sequence[RegistrationRecord], codes: _Codes) -> _Attempts:
+        """`assessment.bulk.unit_result_columns` of the records' registrations."""
+        pks = [r.pk for r in records]
+        found = unit_result_columns(
+            registrations=Registration.objects.filter(_among(Registration, "id", pks)),
+            **({"after": min(pks) - 1, "last": max(pks)} if _dense(pks) else {}))
+        ids = np.array(pks, dtype=np.int64)
+        sorter = np.argsort(ids, kind="stable")
+        at = np.searchsorted(ids[sorter], found.registration).clip(max=len(ids) - 1)
+        mine = ids[sorter][at] == found.registration  # a dense range may hold others too
+        row = sorter[at[mine]]
+        order = np.argsort(row, kind="stable")  # unit and attempt order kept within a record
+        row, unit = row[order], found.unit[mine][order]
+        letter = found.letter[mine][order]
+        qualification = np.array([r.qualification_id for r in records], dtype=np.int64)
+        return cls(
+            row=row, unit=unit,
+            code=codes.unit_codes[np.searchsorted(codes.unit_ids, unit)],
+            letter=letter, rank=_RANK_OF_LETTER[letter.clip(0, 255)],
+            points=found.points[mine][order], retake=found.retake[mine][order],
+            placed=np.isin(qualification[row] << 32 | unit, codes.placed),
+            starts=np.searchsorted(row, np.arange(len(records) + 1)),
+        )
 
 
 def _tracked_chunk(
-    records: list[RegistrationRecord], scope: QuerySet[Registration], *,
-    reference: _Reference, answers: dict[tuple[object, ...], EngineFacts], now: datetime,
+    chunk: _Chunk, *, reference: _Reference, codes: _Codes, memo: _Memo, now: datetime,
     catalogue: Catalogue,
 ) -> Iterator[TrackedRegistration]:
-    ids = scope.order_by().values("pk")
-    # Unit results unsorted: the engine takes the best attempt whatever the order, and what is
-    # shown (units reported, units outside the qualification) is sorted when shown. Every query
-    # here clears its model's default ordering, which would join and sort for nothing.
-    attempts: dict[int, list[tuple[int, str, int | None, bool]]] = defaultdict(list)
-    for reg_id, unit_id, grade, points, retake in UnitResult.objects.filter(
-        registration_id__in=ids
-    ).order_by().values_list(
-        "registration_id", "unit_id", "grade", "points", "is_retake"
-    ):
-        attempts[reg_id].append((unit_id, grade, points, retake))
+    records = _records(chunk.rows, reference.centre_numbers)
+    pks = [r.pk for r in records]
+    # Each fact table is read by the registrations' ids (`_among`); every query here clears
+    # its model's default ordering, which would join and sort for nothing.
+    attempts = _Attempts.read(records, codes)
     entries: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for reg_id, unit_id, series_id in Entry.objects.filter(
-        registration_id__in=ids, status=EntryStatus.ENTERED
+        _among(Entry, "registration_id", pks), status=EntryStatus.ENTERED
     ).order_by().values_list("registration_id", "unit_id", "series_id"):
         entries[reg_id].append((unit_id, series_id))
-    claims = dict(Claim.objects.filter(registration_id__in=ids).order_by()
+    claims = dict(Claim.objects.filter(_among(Claim, "registration_id", pks)).order_by()
                   .values_list("registration_id", "is_late"))
     results = {reg_id: (status, grade) for reg_id, status, grade in
-               QualificationResult.objects.filter(registration_id__in=ids).order_by()
+               QualificationResult.objects.filter(_among(QualificationResult, "registration_id",
+                                                         pks)).order_by()
                .values_list("registration_id", "status", "grade")}
+    answers = list(CheckpointLearner.objects.filter(
+        _among(CheckpointLearner, "registration_id", pks),
+        checkpoint__kind=CheckpointKind.CHECKPOINT_1,
+    ).order_by().values_list("registration_id", "expects_result", "checkpoint_id",
+                             "needs_to_progress", "predicted_grade", "added_late"))
+    # Each checkpoint's declaration read once a pass, not with each of its learners.
+    declared = reference.checkpoints_declared
+    unknown = {answer[2] for answer in answers} - declared.keys()
+    if unknown:
+        declared.update(Checkpoint.objects.filter(pk__in=unknown).values_list("pk",
+                                                                               "declared_at"))
     checkpoints: dict[int, CheckpointAnswer] = {
-        reg_id: (expects, declared_at, progress, predicted, late)
-        for reg_id, expects, declared_at, progress, predicted, late in
-        CheckpointLearner.objects.filter(
-            registration_id__in=ids, checkpoint__kind=CheckpointKind.CHECKPOINT_1
-        ).order_by().values_list("registration_id", "expects_result", "checkpoint__declared_at",
-                      "needs_to_progress", "predicted_grade", "added_late")
+        reg_id: (expects, declared[checkpoint_id], progress, predicted, late)
+        for reg_id, expects, checkpoint_id, progress, predicted, late in answers
     }
     active: dict[tuple[int, int, str], list[tuple[int, str]]] = defaultdict(list)
     quals = reference.qualifications
     for pk, learner_id, qid in Registration.objects.filter(
-        learner_id__in=scope.order_by().values("learner_id"), status=RegistrationStatus.ACTIVE
+        _among(Registration, "learner_id", {r.learner_id for r in records}),
+        status=RegistrationStatus.ACTIVE,
     ).order_by("pk").values_list("pk", "learner_id", "qualification_id"):
         q = quals[qid]
         active[(learner_id, q.suite_id, q.sector)].append((pk, f"{q.title} ({q.qn})"))
     verification = {
         (centre_id, suite_id, sector): status
         for centre_id, suite_id, sector, status in StandardsVerification.objects.filter(
-            centre_id__in=scope.order_by().values("centre_id")
+            _among(StandardsVerification, "centre_id", {r.centre_id for r in records})
         ).order_by().values_list("centre_id", "suite_id", "sector", "status")
     }
     units = reference.units
     released_status = VerificationStatus.RELEASED.value
     active_status = RegistrationStatus.ACTIVE.value
-    questions: list[_Question] = []
-    for r in records:
+    numbers = [codes.numbers[code] for code in attempts.code.tolist()]
+    starts = attempts.starts.tolist()
+    reported = [frozenset(numbers[starts[i]:starts[i + 1]]) for i in range(len(records))]
+    awaiting = [frozenset([units[unit_id][0] for unit_id, series_id in entries.get(r.pk, ())
+                           if series_id == r.series_id]) for r in records]
+    sv_statuses = [verification.get((r.centre_id, quals[r.qualification_id].suite_id,
+                                     quals[r.qualification_id].sector), "") for r in records]
+    answered = _engine_answers(
+        records, attempts, reported=reported, awaiting=awaiting,
+        claimed=[r.pk in claims for r in records],
+        released=[(sv == released_status) if sv else None for sv in sv_statuses],
+        quals=quals, codes=codes, memo=memo, catalogue=catalogue)
+    outside_rows = set(np.unique(attempts.row[~attempts.placed]).tolist())
+    unit_list = attempts.unit.tolist()
+    readings = memo.readings
+    for i, (r, engine) in enumerate(zip(records, answered, strict=True)):
         q = quals[r.qualification_id]
-        mine = attempts.get(r.pk, ())
-        sv_status = verification.get((r.centre_id, q.suite_id, q.sector), "")
-        claim_late = claims.get(r.pk)
-        questions.append(_Question(
-            qualification=q, registered_on=r.registered_on,
-            attempts=tuple((units[unit_id][0], grade, points, retake, unit_id in q.unit_ids)
-                           for unit_id, grade, points, retake in mine),
-            awaiting=frozenset(units[unit_id][0] for unit_id, series_id in entries.get(r.pk, ())
-                               if series_id == r.series_id),
-            claimed=claim_late is not None,
-            released=(sv_status == released_status) if sv_status else None,
-        ))
-    answered = _engine_answers(questions, answers=answers, catalogue=catalogue)
-    for r, question, engine in zip(records, questions, answered, strict=True):
-        q = question.qualification
         structure = q.structure
-        mine = attempts.get(r.pk, ())
-        key_attempts = question.attempts
-        awaiting = question.awaiting
         claim_late = claims.get(r.pk)
-        sv_status = verification.get((r.centre_id, q.suite_id, q.sector), "")
+        sv_status = sv_statuses[i]
         outside: list[str] = []
-        if mine and any(not attempt[4] for attempt in key_attempts):
-            seen = sorted({unit_id for unit_id, *_ in mine if unit_id not in q.unit_ids},
-                          key=lambda unit_id: units[unit_id][2])
+        if i in outside_rows:
+            seen = sorted({unit_id for unit_id in unit_list[starts[i]:starts[i + 1]]
+                           if unit_id not in q.unit_ids}, key=lambda unit_id: units[unit_id][2])
             outside = [units[unit_id][1] for unit_id in seen]
         siblings: list[str] = []
         if r.status == active_status:
             siblings = [name for pk, name in active.get((r.learner_id, q.suite_id, q.sector), ())
                         if pk != r.pk]
         dates = reference.dates.get((r.series_id, q.results_day_type), _NO_DATES)
-        parts = row_parts(
-            status=r.status, created_at=r.created_at, is_late=r.is_late,
-            needs_result_to_progress=r.needs_result_to_progress, structure=structure,
-            reported={attempt[0] for attempt in key_attempts}, awaiting_units=awaiting,
-            engine=engine, dates=dates, outside=outside, top_up_with=siblings,
-            claimed=claim_late is not None, claim_late=bool(claim_late), sv_status=sv_status,
-            result=results.get(r.pk, ("", "")), checkpoint=checkpoints.get(r.pk),
-        )
+        result = results.get(r.pk, ("", ""))
+        checkpoint = checkpoints.get(r.pk)
+        # Everything row_parts and status_of read: of created_at, only whether it is after
+        # checkpoint 1 (added late); of the checkpoint's declaration, only whether there is one.
+        key = (r.status, r.created_at is not None and dates.checkpoint_1 is not None
+               and r.created_at > dates.checkpoint_1, r.is_late, r.needs_result_to_progress,
+               q.pk, reported[i], awaiting[i], engine, r.series_id, q.results_day_type,
+               tuple(outside), tuple(siblings), claim_late, sv_status, result,
+               checkpoint and (checkpoint[0], checkpoint[1] is not None, *checkpoint[2:]))
+        found = readings.get(key)
+        if found is None:
+            parts = row_parts(
+                status=r.status, created_at=r.created_at, is_late=r.is_late,
+                needs_result_to_progress=r.needs_result_to_progress, structure=structure,
+                reported=reported[i], awaiting_units=awaiting[i], engine=engine, dates=dates,
+                outside=outside, top_up_with=siblings, claimed=claim_late is not None,
+                claim_late=bool(claim_late), sv_status=sv_status, result=result,
+                checkpoint=checkpoint,
+            )
+            found = readings[key] = (parts, status_of(parts.facts, dates, now))
+        parts, status = found
         yield TrackedRegistration(
             record=r, qualification=q, series_name=reference.series_names.get(r.series_id, ""),
-            facts=parts.facts, dates=dates, status=status_of(parts.facts, dates, now),
+            facts=parts.facts, dates=dates, status=status,
             units_reported=parts.units_reported, points=parts.points,
             predicted_grade=parts.predicted_grade, needs_to_progress=parts.needs_to_progress,
             now=now,
@@ -382,53 +554,16 @@ class _Question(NamedTuple):
         )
 
 
-class _Columns:
-    """A `grading.bulk.Batch` being filled: one row per engine request."""
-
-    def __init__(self) -> None:
-        self.qualifications: dict[str, int] = {}
-        self.dates: dict[date, int] = {}
-        self.units: dict[str, int] = {}
-        self.row_qualification: list[int] = []
-        self.row_date: list[int] = []
-        self.attempts: list[tuple[int, int, int, int, bool]] = []  # row, unit, rank, points, retake
-
-    def coded(self, attempts: Iterable[tuple[str, int, int | None, bool]]
-              ) -> list[tuple[int, int, int, bool]]:
-        """Attempts (unit number, rank, points, retake) with the unit's column code."""
-        units = self.units
-        return [(units.setdefault(number, len(units)), rank,
-                 NO_RESULT if points is None else points, retake)
-                for number, rank, points, retake in attempts]
-
-    def add(self, qn: str, registered_on: date, coded: list[tuple[int, int, int, bool]]) -> int:
-        row = len(self.row_qualification)
-        self.row_qualification.append(self.qualifications.setdefault(qn, len(self.qualifications)))
-        self.row_date.append(self.dates.setdefault(registered_on, len(self.dates)))
-        self.attempts.extend([(row, *attempt) for attempt in coded])
-        return row
-
-    def batch(self) -> Batch:
-        table = np.array(self.attempts, dtype=np.int64).reshape(len(self.attempts), 5)
-        return Batch(
-            qualifications=tuple(self.qualifications), dates=tuple(self.dates),
-            units=tuple(self.units),
-            row_qualification=np.array(self.row_qualification, dtype=np.int64),
-            row_date=np.array(self.row_date, dtype=np.int64),
-            attempt_row=table[:, 0].copy(), attempt_unit=table[:, 1].copy(),
-            attempt_grade=table[:, 2].copy(), attempt_points=table[:, 3].copy(),
-            attempt_retake=table[:, 4].astype(np.bool_),
-        )
-
-
 _PASS = RANK["P"]
 
 
 def _engine_answers(
-    questions: Sequence[_Question], *, answers: dict[tuple[object, ...], EngineFacts],
-    catalogue: Catalogue,
+    records: Sequence[RegistrationRecord], attempts: _Attempts, *,
+    reported: Sequence[frozenset[str]], awaiting: Sequence[frozenset[str]],
+    claimed: Sequence[bool], released: Sequence[bool | None],
+    quals: dict[int, QualificationInfo], codes: _Codes, memo: _Memo, catalogue: Catalogue,
 ) -> list[EngineFacts]:
-    """`selectors.engine_facts` for every question, by `grading.bulk.grade_batch`.
+    """`selectors.engine_facts` for every record, by `grading.bulk.grade_batch`.
 
     Each registration is a row of one batch and, when it may be incomplete, a second row asks
     the "beyond awaited" question (`selectors._short_beyond`: the units awaited or awaiting an
@@ -437,56 +572,111 @@ def _engine_answers(
     exactly -- a qualification without a points specification, a unit outside the structure
     (an invalid combination: the decision's reason names it), a result the engine refuses,
     anything `grading.bulk` routes to the reference engine -- is asked of `engine_facts` itself,
-    once per distinct question in the pass (`answers`).
+    once per distinct question in the pass (`memo.answers`).
     """
-    columns = _Columns()
-    rows: list[tuple[int, int] | None] = []  # per question: (row, "beyond awaited" row or -1)
-    for question in questions:
-        q = question.qualification
-        spec = catalogue.qualifications.get(q.qn)
-        structure = spec.structure if spec is not None else None
-        if structure is None:
-            rows.append(None)
-            continue
-        known = structure.units
-        ranked = [(number, RANK.get(grade, -1), points, retake)
-                  for number, grade, points, retake, placed in question.attempts
-                  if placed and number in known]
-        if len(ranked) != len(question.attempts) or any(rank < 0 for _, rank, _, _ in ranked):
-            rows.append(None)
-            continue
-        coded = columns.coded(ranked)
-        row = columns.add(q.qn, question.registered_on, coded)
-        reported = {attempt[0] for attempt in ranked}
-        fill = (question.awaiting | {n for n, (_, external, mandatory) in q.structure.items()
-                                     if external and mandatory}) - reported
-        beyond = -1
+    qualification = np.array([r.qualification_id for r in records], dtype=np.int64)
+    # the decision's own checks before grading: a specification, every unit placed in the
+    # qualification and in its specification, every grade one the engine knows
+    known = np.isin(qualification[attempts.row] << 32 | attempts.code, codes.known)
+    columns = np.array([r.qualification_id in codes.specified for r in records], dtype=np.bool_)
+    columns[attempts.row[~(attempts.placed & known & (attempts.rank >= 0))]] = False
+    fills: dict[int, list[int]] = {}  # row -> the codes a "beyond awaited" row fills with a Pass
+    for i in np.flatnonzero(columns).tolist():
+        qid = records[i].qualification_id
+        fill = (awaiting[i] | codes.external_mandatory[qid]) - reported[i]
         if fill:
-            if not fill <= known.keys():
-                rows.append(None)  # the decision refuses the filled request: as engine_facts says
+            if not fill <= codes.spec_numbers[qid]:
+                columns[i] = False  # the decision refuses the filled request: as engine_facts says
                 continue
-            beyond = columns.add(q.qn, question.registered_on, [
-                *coded, *columns.coded((number, _PASS, None, False) for number in sorted(fill))])
-        rows.append((row, beyond))
-    graded = grade_batch(columns.batch(), catalogue)
-    reference = graded.by_reference
+            fills[i] = [codes.code_of[number] for number in sorted(fill)]
+    graded, beyond = _graded(records, attempts, columns, fills, quals=quals, codes=codes,
+                             reasons=memo.reasons, catalogue=catalogue)
+    main = np.cumsum(columns) - 1  # record -> its batch row
     out: list[EngineFacts] = []
-    for question, where in zip(questions, rows, strict=True):
-        if where is None or reference[where[0]] or (where[1] >= 0 and reference[where[1]]):
-            key = (question.qualification.pk, *question[1:])
-            found = answers.get(key)
-            if found is None:
-                q = question.qualification
-                found = answers[key] = engine_facts(question.facts(), q.structure, catalogue)
-            out.append(found)
+    for i, r in enumerate(records):
+        row = int(main[i])
+        after = beyond.get(i, -1)
+        if (not columns[i] or graded.by_reference[row]
+                or (after >= 0 and graded.by_reference[after])):
+            out.append(_by_decision(i, r, attempts, quals[r.qualification_id], awaiting[i],
+                                    claimed[i], released[i], codes, memo, catalogue))
             continue
-        row, beyond = where
-        out.append(_answer(question, graded, row, beyond))
+        out.append(_answer(graded, row, after, pending=bool(awaiting[i] - reported[i]),
+                           claimed=claimed[i], released=released[i],
+                           programme=quals[r.qualification_id].programme))
     return out
 
 
-def _answer(question: _Question, graded: Graded, row: int, beyond: int) -> EngineFacts:
-    """One registration's `EngineFacts` from its graded rows (see `selectors.engine_facts`)."""
+def _graded(
+    records: Sequence[RegistrationRecord], attempts: _Attempts, columns: Bools,
+    fills: dict[int, list[int]], *, quals: dict[int, QualificationInfo], codes: _Codes,
+    reasons: ReasonsMemo, catalogue: Catalogue,
+) -> tuple[Graded, dict[int, int]]:
+    """One batch: a row per record the columns decide, then a "beyond awaited" row per record
+    in `fills` (its attempts, and a Pass for each unit filled). Returns the graded batch and
+    those records' "beyond awaited" rows."""
+    rows = np.flatnonzero(columns).tolist()
+    extra = sorted(fills)
+    index = np.full(len(records), -1, dtype=np.int64)  # record -> its row (-1: none)
+    index[rows] = np.arange(len(rows))
+    again = np.full(len(records), -1, dtype=np.int64)  # record -> its "beyond awaited" row
+    again[extra] = np.arange(len(rows), len(rows) + len(extra))
+    own = index[attempts.row] >= 0
+    copied = again[attempts.row] >= 0
+    filled_row = np.array([again[i] for i in extra for _ in fills[i]], dtype=np.int64)
+    filled_code = np.array([code for i in extra for code in fills[i]], dtype=np.int64)
+
+    def joined(column: NDArray[Any], fill: int) -> Ints:
+        return np.concatenate([column[own], column[copied],
+                               np.full(len(filled_row), fill, dtype=np.int64)]).astype(np.int64)
+
+    qns: dict[str, int] = {}
+    dates: dict[date, int] = {}
+    chosen = [records[i] for i in rows + extra]
+    row_qualification = [qns.setdefault(quals[r.qualification_id].qn, len(qns)) for r in chosen]
+    row_date = [dates.setdefault(r.registered_on, len(dates)) for r in chosen]
+    batch = Batch(
+        qualifications=tuple(qns), dates=tuple(dates), units=codes.numbers,
+        row_qualification=np.array(row_qualification, dtype=np.int64),
+        row_date=np.array(row_date, dtype=np.int64),
+        attempt_row=np.concatenate([index[attempts.row[own]], again[attempts.row[copied]],
+                                    filled_row]),
+        attempt_unit=np.concatenate([attempts.code[own], attempts.code[copied], filled_code]),
+        attempt_grade=joined(attempts.rank, _PASS),
+        attempt_points=joined(attempts.points, NO_RESULT),
+        attempt_retake=joined(attempts.retake, 0).astype(np.bool_),
+    )
+    return grade_batch(batch, catalogue, reasons=reasons), {i: int(again[i]) for i in extra}
+
+
+def _by_decision(
+    i: int, record: RegistrationRecord, attempts: _Attempts, q: QualificationInfo,
+    awaiting: frozenset[str], claimed: bool, released: bool | None, codes: _Codes,
+    memo: _Memo, catalogue: Catalogue,
+) -> EngineFacts:
+    """`engine_facts` of one record, asked once per distinct question in the pass."""
+    lo, hi = int(attempts.starts[i]), int(attempts.starts[i + 1])
+    question = _Question(
+        qualification=q, registered_on=record.registered_on,
+        attempts=tuple(
+            (codes.numbers[code], chr(letter), None if points < 0 else points, retake, placed)
+            for code, letter, points, retake, placed in zip(
+                attempts.code[lo:hi].tolist(), attempts.letter[lo:hi].tolist(),
+                attempts.points[lo:hi].tolist(), attempts.retake[lo:hi].tolist(),
+                attempts.placed[lo:hi].tolist(), strict=True)),
+        awaiting=awaiting, claimed=claimed, released=released,
+    )
+    key = (q.pk, *question[1:])
+    found = memo.answers.get(key)
+    if found is None:
+        found = memo.answers[key] = engine_facts(question.facts(), q.structure, catalogue)
+    return found
+
+
+def _answer(graded: Graded, row: int, beyond: int, *, pending: bool, claimed: bool,
+            released: bool | None, programme: str) -> EngineFacts:
+    """One registration's `EngineFacts` from its graded rows (see `selectors.engine_facts`):
+    `pending`, a unit awaited has no result yet."""
     grade = str(graded.grade[row])
     # the engine gives reasons exactly when it does not award a grade (engine.evaluate)
     reasons = graded.reasons(row) if grade == "U" else ()
@@ -499,12 +689,12 @@ def _answer(question: _Question, graded: Graded, row: int, beyond: int) -> Engin
             short, short_reasons = True, reasons
         elif not graded.complete[beyond]:
             short, short_reasons = True, graded.reasons(beyond)
-        if not question.awaiting - {attempt[0] for attempt in question.attempts}:
+        if not pending:
             withheld = reason_incomplete(reasons)  # else pending: not withheld
-    elif not question.claimed:
+    elif not claimed:
         withheld = REASON_NO_CLAIM
-    elif question.released is not True:
-        withheld = reason_verification(question.qualification.programme)
+    elif released is not True:
+        withheld = reason_verification(programme)
     fallback = graded.fallback[row]
     return EngineFacts(
         complete=complete, units_short=short, short_reasons=short_reasons, grade=grade,
