@@ -33,11 +33,14 @@ from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import KeyDate, QualificationUnit, Series
 from resultsday.centres.models import StandardsVerification
 from resultsday.grading import Catalogue, default_catalogue
+from resultsday.grading.bulk import ReasonsMemo
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Registration
 from resultsday.release.cache import registrations_results_changed
 
 BATCH_SIZE = 5000
+# Reason texts a run keeps by scores (about 300 bytes each) before it starts again.
+_REASONS_KEPT = 200_000
 
 
 class AwardingError(Exception):
@@ -277,6 +280,7 @@ def _execute_pipelined(
     """
     run = AwardingRun.objects.select_related("series").get(pk=run_id)
     after = run.last_registration_id
+    reasons: ReasonsMemo = {}  # learners with the same scores share a reason text, run-wide
     depth = 2 if transaction.get_connection().vendor == "postgresql" else 1
     writers = [ThreadPoolExecutor(max_workers=1, thread_name_prefix="awarding-writer")
                for _ in range(depth)]
@@ -284,7 +288,10 @@ def _execute_pipelined(
     submitted = 0
     try:
         while True:
-            batch = batch_prepare(run=run, after=after, limit=batch_size, catalogue=catalogue)
+            if len(reasons) > _REASONS_KEPT:
+                reasons.clear()
+            batch = batch_prepare(run=run, after=after, limit=batch_size, catalogue=catalogue,
+                                  reasons=reasons)
             stopped = False
             while inflight and (len(inflight) >= depth or batch is None or stopped):
                 written = inflight.popleft().result()

@@ -83,6 +83,27 @@ def test_set_based_decisions_are_the_reference_decisions_for_every_demo_registra
     assert set(ResultStatus) - {ResultStatus.DECLINED} <= statuses
 
 
+def test_batches_sharing_one_memo_of_reason_texts_decide_as_the_reference(demo) -> None:
+    """A run shares the engine's reason texts between its batches: small batches, one memo."""
+    reference = _reference(demo)
+    reasons: dict = {}
+    decided: dict[int, object] = {}
+    after = 0
+    while True:
+        batch = series_decisions(series=demo, catalogue=default_catalogue(), after=after,
+                                 limit=37, reasons=reasons)
+        if not batch:
+            break
+        decided.update(batch)
+        after = max(batch)
+    assert reasons, "the unclassified and withheld learners' reasons are in the memo"
+    assert set(decided) == set(reference)
+    for pk, decision in decided.items():
+        expected = reference[pk]
+        assert (decision.status, decision.grade, decision.points, decision.reason) == (  # type: ignore[attr-defined]
+            expected.status, expected.grade, expected.points, expected.reason), pk  # type: ignore[attr-defined]
+
+
 def test_a_unit_of_another_sector_is_an_invalid_combination_in_both(world) -> None:
     from resultsday.catalogue.services import catalogue_load, shipped_specs_dir
 
