@@ -1,4 +1,4 @@
-"""Database helpers shared by the apps: fast bulk inserts."""
+"""Database helpers shared by the apps: fast bulk reads and inserts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from django.db import connections, router
 
 if TYPE_CHECKING:
-    from django.db.models import Model
+    from django.db.models import Model, QuerySet
 
 _M = TypeVar("_M", bound="Model")
 _PLAIN_TYPES = {
@@ -93,6 +93,23 @@ def values_insert(
         values.insert(0, ids)
     copy_write(model=model, columns=names, text=copy_text(values))
     return ids
+
+
+#: Rows a bulk read takes from the driver at once: all of them (no read is this large).
+_ALL_ROWS = 1 << 30  # fetchmany takes a C int (sqlite3)
+
+
+def values_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A `values_list` queryset's rows in one fetch, through Django's converters as iteration.
+
+    Iterating a queryset fetches 100 rows at a time and passes each through its iterable; in a
+    bulk pass of tens of thousands of rows that is about a third of the reading time.
+    """
+    query = queryset.query
+    if query.annotation_select or query.extra_select or not query.values_select:
+        raise ValueError("values_rows takes a values_list() of model fields")
+    compiler = query.get_compiler(using=queryset.db)
+    return list(compiler.results_iter(tuple_expected=True, chunk_size=_ALL_ROWS))
 
 
 def ids_reserve(*, model: type[Model], count: int) -> list[int]:

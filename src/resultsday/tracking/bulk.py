@@ -51,6 +51,7 @@ from resultsday.awarding.models import Claim, QualificationResult
 from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import Centre, StandardsVerification
+from resultsday.core.db import values_rows
 from resultsday.grading import Catalogue, default_catalogue
 from resultsday.grading.bulk import NO_RESULT, Batch, Graded, ReasonsMemo, grade_batch
 from resultsday.grading.grades import RANK
@@ -232,8 +233,8 @@ class _Chunk(NamedTuple):
 def _chunks_by_pk(registrations: QuerySet[Registration], chunk: int) -> Iterator[_Chunk]:
     last = 0
     while True:
-        rows = list(registrations.filter(pk__gt=last).order_by("pk")
-                    .values_list(*_RECORD_FIELDS)[:chunk])
+        rows = values_rows(registrations.filter(pk__gt=last).order_by("pk")
+                           .values_list(*_RECORD_FIELDS)[:chunk])
         if not rows:
             return
         yield _Chunk(rows)
@@ -254,8 +255,8 @@ def _chunks_by_centre(registrations: QuerySet[Registration], chunk: int) -> Iter
             if len(group) == 1 and total > chunk:
                 yield from _chunks_by_pk(scope, chunk)
             else:
-                yield _Chunk(list(scope.order_by("centre_id", "pk")
-                                  .values_list(*_RECORD_FIELDS)))
+                yield _Chunk(values_rows(scope.order_by("centre_id", "pk")
+                                         .values_list(*_RECORD_FIELDS)))
             group, total = [], 0
 
 
@@ -368,8 +369,8 @@ def _records(rows: list[tuple[Any, ...]], centre_numbers: dict[int, str]
              ) -> list[RegistrationRecord]:
     """The chunk's registrations with their learners' and centres' values, read by id (joined
     to the registrations instead, PostgreSQL's planner chooses to read every learner)."""
-    people = {pk: values for pk, *values in Learner.objects.filter(
-        _among(Learner, "id", {row[1] for row in rows})).order_by().values_list(*_LEARNER_FIELDS)}
+    people = {pk: values for pk, *values in values_rows(Learner.objects.filter(
+        _among(Learner, "id", {row[1] for row in rows})).order_by().values_list(*_LEARNER_FIELDS))}
     unknown = {row[2] for row in rows} - centre_numbers.keys()
     if unknown:
         centre_numbers.update(Centre.objects.filter(pk__in=unknown).values_list("pk", "number"))
@@ -427,17 +428,17 @@ def _tracked_chunk(
     # its model's default ordering, which would join and sort for nothing.
     attempts = _Attempts.read(records, codes)
     entries: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for reg_id, unit_id, series_id in Entry.objects.filter(
+    for reg_id, unit_id, series_id in values_rows(Entry.objects.filter(
         _among(Entry, "registration_id", pks), status=EntryStatus.ENTERED
-    ).order_by().values_list("registration_id", "unit_id", "series_id"):
+    ).order_by().values_list("registration_id", "unit_id", "series_id")):
         entries[reg_id].append((unit_id, series_id))
-    claims = dict(Claim.objects.filter(_among(Claim, "registration_id", pks)).order_by()
-                  .values_list("registration_id", "is_late"))
+    claims = dict(values_rows(Claim.objects.filter(_among(Claim, "registration_id", pks))
+                              .order_by().values_list("registration_id", "is_late")))
     results = {reg_id: (status, grade) for reg_id, status, grade in
-               QualificationResult.objects.filter(_among(QualificationResult, "registration_id",
-                                                         pks)).order_by()
-               .values_list("registration_id", "status", "grade")}
-    answers = list(CheckpointLearner.objects.filter(
+               values_rows(QualificationResult.objects.filter(
+                   _among(QualificationResult, "registration_id", pks)).order_by()
+                   .values_list("registration_id", "status", "grade"))}
+    answers = values_rows(CheckpointLearner.objects.filter(
         _among(CheckpointLearner, "registration_id", pks),
         checkpoint__kind=CheckpointKind.CHECKPOINT_1,
     ).order_by().values_list("registration_id", "expects_result", "checkpoint_id",
@@ -454,10 +455,10 @@ def _tracked_chunk(
     }
     active: dict[tuple[int, int, str], list[tuple[int, str]]] = defaultdict(list)
     quals = reference.qualifications
-    for pk, learner_id, qid in Registration.objects.filter(
+    for pk, learner_id, qid in values_rows(Registration.objects.filter(
         _among(Registration, "learner_id", {r.learner_id for r in records}),
         status=RegistrationStatus.ACTIVE,
-    ).order_by("pk").values_list("pk", "learner_id", "qualification_id"):
+    ).order_by("pk").values_list("pk", "learner_id", "qualification_id")):
         q = quals[qid]
         active[(learner_id, q.suite_id, q.sector)].append((pk, f"{q.title} ({q.qn})"))
     verification = {

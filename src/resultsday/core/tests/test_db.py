@@ -54,3 +54,24 @@ def _series() -> Any:
 
     ao = AwardingOrganisation.objects.create(code="db-test", name="DB test AO")
     return Series.objects.create(awarding_organisation=ao, code="2027-06", name="Summer 2027")
+
+
+@pytest.mark.django_db
+def test_values_rows_are_the_querysets_rows_converted_alike() -> None:
+    from django.db.models import Count
+
+    from resultsday.awarding.models import AwardingRun
+    from resultsday.core.db import values_rows
+
+    series = _series()
+    for reason in ("first", "second", "third"):
+        AwardingRun.objects.create(series=series, reason=reason)
+    def query():  # a new queryset each time: an evaluated one slices its cached rows
+        return AwardingRun.objects.order_by("pk").values_list(
+            "pk", "reason", "created_at", "started_at", "counts", "series__code")
+
+    assert values_rows(query()) == list(query())
+    assert len(values_rows(query())) == 3
+    assert values_rows(query()[1:2]) == list(query()[1:2])
+    with pytest.raises(ValueError):
+        values_rows(AwardingRun.objects.values("series").annotate(n=Count("pk")))
