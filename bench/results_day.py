@@ -9,11 +9,13 @@ from a keep-alive load generator (asyncio, raw HTTP/1.1) for --seconds. In the s
 against the same server it drives /health/ (a view that does nothing, through the same
 middleware) for the framework's ceiling; the two loads take turns in slices of a few seconds,
 so that other work on the machine weighs on both alike. Prints requests/s, p50/p99 latency,
-errors and the CPU per request of the server and of the load generator for each, and the
-ratio. Page requests carry the CSRF cookie a signed-in browser holds. Every response is checked: a non-200, or a page or API
-answer without a visible result, counts as an error. The results cache is emptied and then
-warmed with `resultsday results-cache --warm` (results and page bodies), as an AO would before
-the learner release (--cold skips the warming: every learner's first look is then a miss).
+errors and the CPU per request of the server, of PostgreSQL's backends on the bench database,
+of redis-server (shared: anything else using it counts too) and of the load generator for
+each, and the ratio. Page requests carry the CSRF cookie a signed-in browser holds. Every
+response is checked: a non-200, or a page or API answer without a visible result, counts as an
+error. The results cache is emptied and then warmed with `resultsday results-cache --warm`
+(results, page bodies and API answers), as an AO would before the learner release (--cold skips
+the warming: every learner's first look is then a miss).
 
 Targets on a two-core machine: >= 500 requests/s, p99 <= 200 ms, no errors, ratio >= 0.5.
 
@@ -263,6 +265,8 @@ class Tally:
         self.elapsed = 0.0
         self.server_cpu = 0.0  # seconds, gunicorn's workers
         self.client_cpu = 0.0  # seconds, the load generator's processes
+        self.db_cpu = 0.0  # seconds, PostgreSQL's backends serving the bench database
+        self.redis_cpu = 0.0  # seconds, redis-server (shared with anything else using it)
 
     def summary(self) -> dict[str, float | int | list[str]]:
         latencies = sorted(self.latencies)
@@ -274,7 +278,8 @@ class Tally:
         return {"requests": len(latencies), "rps": len(latencies) / self.elapsed if self.elapsed else 0.0,
                 "p50": pct(0.50), "p99": pct(0.99), "errors": len(self.errors),
                 "error_kinds": sorted(set(self.errors))[:5],
-                "server_ms": self.server_cpu / n * 1000, "client_ms": self.client_cpu / n * 1000}
+                "server_ms": self.server_cpu / n * 1000, "client_ms": self.client_cpu / n * 1000,
+                "db_ms": self.db_cpu / n * 1000, "redis_ms": self.redis_cpu / n * 1000}
 
 
 def process_cpu(parent: int) -> float:
@@ -292,15 +297,37 @@ def process_cpu(parent: int) -> float:
     return total
 
 
+def service_cpu(database: str) -> tuple[float, float]:
+    """CPU seconds used so far by PostgreSQL's backends connected to `database`, and by
+    redis-server: the server's work on results day is theirs too, on the same two cores."""
+    db = redis = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if command.startswith(b"postgres: ") and f" {database} ".encode() in command:
+            db += used
+        elif command.startswith(b"redis-server"):
+            redis += used
+    return db, redis
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
 def drive(port: int, targets: list[Target], seconds: float, processes: int, connections: int,
-          tally: Tally | None = None, server: int | None = None) -> Tally:
+          tally: Tally | None = None, server: int | None = None, database: str = "") -> Tally:
     tally = tally or Tally()
     server_before = process_cpu(server) if server else 0.0
+    db_before, redis_before = service_cpu(database) if database else (0.0, 0.0)
     client_before = children_cpu()
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     procs = [multiprocessing.Process(target=_load_process,
@@ -319,6 +346,10 @@ def drive(port: int, targets: list[Target], seconds: float, processes: int, conn
     tally.client_cpu += children_cpu() - client_before
     if server:
         tally.server_cpu += process_cpu(server) - server_before
+    if database:
+        db_after, redis_after = service_cpu(database)
+        tally.db_cpu += db_after - db_before
+        tally.redis_cpu += redis_after - redis_before
     # The clients stop sending at the deadline; the time counted is the time they had.
     tally.elapsed += max(seconds, time.perf_counter() - start - 0.05 * processes)
     return tally
@@ -501,9 +532,9 @@ def main() -> None:
             slices = max(1, round(args.seconds / args.slice))
             for _ in range(slices):
                 drive(port, targets, args.seconds / slices, args.load_processes, args.connections,
-                      results, server.pid)
+                      results, server.pid, name)
                 drive(port, minimal, ceiling_seconds / slices, args.load_processes,
-                      args.connections, ceiling, server.pid)
+                      args.connections, ceiling, server.pid, name)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -523,6 +554,7 @@ def main() -> None:
               f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, errors {r['errors']}"
               + (f" {r['error_kinds']}" if r["errors"] else "")
               + f"; CPU per request: server {r['server_ms']:.2f} ms, "
+              f"PostgreSQL {r['db_ms']:.2f} ms, Redis {r['redis_ms']:.2f} ms, "
               f"load generator {r['client_ms']:.2f} ms")
     ratio = float(results.summary()["rps"]) / float(ceiling.summary()["rps"])
     print(f"ratio results / minimal: {ratio:.2f}  "

@@ -23,23 +23,21 @@ NAVIGATION: list[tuple[str, str, tuple[Permission, ...]]] = [
 
 @functools.cache
 def _url(name: str, urlconf: Any, prefix: str) -> str:
-    return reverse(name, urlconf=urlconf)
-
-
-def url(name: str) -> str:
     """`reverse(name)` for a URL without arguments, worked out once per process (the URL map
     does not change while it runs): every page shows these links, and reversing them each time
     was a tenth of the cost of a cached results page."""
-    return _url(name, get_urlconf(settings.ROOT_URLCONF), get_script_prefix())
+    return reverse(name, urlconf=urlconf)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    # The URL map and prefix looked up once for all the links (each lookup is a thread-local).
+    urlconf, prefix = get_urlconf(settings.ROOT_URLCONF), get_script_prefix()
     context: dict[str, Any] = {
         "demo_mode": settings.DEMO,
         "govuk_frontend_available": settings.GOVUK_FRONTEND_AVAILABLE,
         "navigation": [],
-        "home_url": url("core:home"),
-        "sign_out_url": url("accounts:logout"),
+        "home_url": _url("core:home", urlconf, prefix),
+        "sign_out_url": _url("accounts:logout", urlconf, prefix),
     }
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -49,7 +47,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for label, name, permissions in NAVIGATION:
         if permissions and not any(principal.has(p) for p in permissions):
             continue
-        href = url(name)
+        href = _url(name, urlconf, prefix)
         items.append({"label": label, "url": href, "active": request.path == href})
     context["navigation"] = items
     return context

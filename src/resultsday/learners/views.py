@@ -23,6 +23,7 @@ from resultsday.accounts.access import (
 )
 from resultsday.accounts.permissions import Permission
 from resultsday.catalogue.models import Series
+from resultsday.core.layout import render_body_in_layout
 from resultsday.core.uploads import template_download, upload_refused
 from resultsday.formats.edi import DEFAULT_MAX_BYTES as EDI_MAX_BYTES
 from resultsday.formats.edi import EdiWriteError
@@ -144,9 +145,10 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Permission.LEARNER_OWN_RESULTS_READ)
 def my_home(request: HttpRequest) -> HttpResponse:
     # Results day: stored results from the shared cache, the release policy applied now, and
-    # the page body cached with the results by what it shows (with REDIS_URL).
+    # the page body cached with the results by what it shows (with REDIS_URL); the layout
+    # around it rendered once per process.
     body = learner_results_page_cached(learner_id=own_learner_id(request), now=timezone.now())
-    return render(request, "learners/my_home.html", {"body": body})
+    return render_body_in_layout(request, "learners/my_home.html", body)
 
 
 @requires(WRITE)

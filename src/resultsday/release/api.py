@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
+from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel
 
 from resultsday.accounts.access import principal_for
 from resultsday.accounts.permissions import Permission
 from resultsday.api.permissions import api_require
-from resultsday.release.cache import learner_results_cached
-from resultsday.release.selectors import ShownResult, learner_results_shown
+from resultsday.release.cache import learner_results_json_cached
+from resultsday.release.selectors import LearnerResults, ShownResult
 
 router = Router(tags=["release"])
 
@@ -77,6 +79,21 @@ class MyResultsOut(BaseModel):
     qualifications: list[MyQualificationOut]
 
 
+def my_results_json(*, results: LearnerResults, shown: list[ShownResult]) -> str:
+    """The answer to `GET /api/v1/my/results`, as ninja would serialise `MyResultsOut`.
+
+    Made from the results and the policy's decisions only, so the shared cache keeps it with
+    the results by those decisions (`release.cache.learner_results_json_cached`) and a look
+    serialises nothing.
+    """
+    out = MyResultsOut(
+        name=results.full_name,
+        centre=results.centre_name,
+        qualifications=[MyQualificationOut.of(item) for item in shown],
+    )
+    return json.dumps(out.model_dump(), cls=NinjaJSONEncoder)
+
+
 @router.get(
     "/my/results",
     response=MyResultsOut,
@@ -89,16 +106,13 @@ class MyResultsOut(BaseModel):
         "with the overall result; internal unit grades as the centre reports them."
     ),
 )
-def my_results(request: HttpRequest) -> MyResultsOut:
+def my_results(request: HttpRequest) -> HttpResponse:
     api_require(request, Permission.LEARNER_OWN_RESULTS_READ)
     learner_id = principal_for(request.user).learner_id
     assert learner_id is not None  # the permission comes only from a learner record
-    results = learner_results_cached(learner_id=learner_id)
-    return MyResultsOut(
-        name=results.full_name,
-        centre=results.centre_name,
-        qualifications=[
-            MyQualificationOut.of(shown)
-            for shown in learner_results_shown(results, now=timezone.now())
-        ],
+    # Already serialised (`my_results_json`, the policy applied now): ninja passes an
+    # HttpResponse through as it is.
+    return HttpResponse(
+        learner_results_json_cached(learner_id=learner_id, now=timezone.now()),
+        content_type="application/json; charset=utf-8",
     )

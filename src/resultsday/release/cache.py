@@ -2,8 +2,9 @@
 
 What is cached is `release.selectors.learner_results` — stored rows and release times, never a
 visibility decision (the policy depends on the clock and is applied on every read); with it,
-the learner's results page bodies rendered from it, each kept under the decisions it shows and
-served only when the policy, applied now, makes the same decisions. The cache
+what the learner is shown made from it — the body of their results page and the JSON of
+`GET /api/v1/my/results` — each kept under the decisions it shows and served only when the
+policy, applied now, makes the same decisions. The cache
 is the `results` alias of Django's cache framework: Redis when `REDIS_URL` is set, otherwise a
 dummy cache, because a per-process memory cache could not be told about a change made in
 another process (a task worker's awarding run, another web process).
@@ -23,10 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import pickle
 import secrets
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,8 +40,11 @@ from django.utils.safestring import mark_safe
 
 from resultsday.release.selectors import (
     LearnerResults,
+    ReleaseFacts,
     ShownResult,
+    learner_release_facts,
     learner_results,
+    learner_results_decisions,
     learner_results_many,
     learner_results_shown,
 )
@@ -48,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "results"
 # Bumped when the cached value changes shape, so old pickles are never read by new code.
-_PREFIX = "rd:results:v2"
+_PREFIX = "rd:results:v3"
 _ALL = f"{_PREFIX}:all"
 # A bound on the damage if an invalidation is lost (Redis unreachable at that moment), long
 # enough for a cache warmed before the learner release to last the morning.
@@ -81,21 +86,55 @@ def _current_stamp(cache: BaseCache, key: str, found: dict[str, Any], timeout: i
     return str(stamp)
 
 
+# What a learner is shown, made from their results and the policy's decisions only: the body
+# of their results page (`/my/`) and the JSON of `GET /api/v1/my/results`.
+PAGE, API = "page", "api"
+
+
+def _renderers() -> dict[str, Callable[[LearnerResults, list[ShownResult]], str]]:
+    from resultsday.release.api import my_results_json
+    from resultsday.release.statements import learner_results_page_body
+
+    return {
+        PAGE: lambda results, shown: learner_results_page_body(results=results, shown=shown),
+        API: lambda results, shown: my_results_json(results=results, shown=shown),
+    }
+
+
 @dataclass(frozen=True)
 class _Cached:
-    """A learner's results as cached, with the bodies of their results page rendered from them.
+    """A learner's results as cached, with what they are shown made from them.
 
     `stamps` are those the value is (or was just) stored under; None when the cache is down.
-    The page bodies are keyed by the policy's decisions (`_decisions`): the body is made from
-    the results and those decisions only, so it is stored with the results, under the same
-    stamps, and goes with them.
+    `facts` are what the policy decides each result on (`learner_release_facts`), so that the
+    policy is applied on every read without unpickling the results; `results` are unpickled
+    only when something has to be rendered. The bodies are keyed by kind and the policy's
+    decisions ("page:10"): a body is made from the results and those decisions only, so it is
+    stored with the results, under the same stamps, and goes with them.
     """
 
     stamps: tuple[str, str] | None
     stored_at: float
-    results: LearnerResults
+    facts: tuple[ReleaseFacts, ...]
+    results: LearnerResults | bytes  # bytes: pickled, as read from the cache
     # Compressed (zlib): a page body is five times the size of the results it shows.
-    pages: dict[str, bytes]
+    bodies: dict[str, bytes]
+
+    @staticmethod
+    def of(stamps: tuple[str, str] | None, results: LearnerResults) -> _Cached:
+        return _Cached(stamps, time.time(), learner_release_facts(results), results, {})
+
+    def learner_results(self) -> LearnerResults:
+        if isinstance(self.results, bytes):
+            return pickle.loads(self.results)  # type: ignore[no-any-return]  # noqa: S301
+        return self.results
+
+    def stored(self) -> tuple[Any, ...]:
+        assert self.stamps is not None
+        results = self.results if isinstance(self.results, bytes) else pickle.dumps(
+            self.results, pickle.HIGHEST_PROTOCOL
+        )
+        return (*self.stamps, self.stored_at, self.facts, results, self.bodies)
 
 
 def _cached(learner_id: int) -> _Cached:
@@ -111,7 +150,7 @@ def _cached(learner_id: int) -> _Cached:
             and found.get(_ALL) == cached[0]
             and found.get(stamp_key) == cached[1]
         ):
-            return _Cached((cached[0], cached[1]), cached[2], cached[3], cached[4])
+            return _Cached((cached[0], cached[1]), *cached[2:])
         stamps = (
             _current_stamp(cache, _ALL, found, None),
             _current_stamp(cache, stamp_key, found, STAMP_TIMEOUT),
@@ -119,61 +158,62 @@ def _cached(learner_id: int) -> _Cached:
     except Exception:
         # The cache is a help, not a dependency: without it, read the database.
         logger.warning("Results cache unavailable; reading the database", exc_info=True)
-        return _Cached(None, time.time(), learner_results(learner_id=learner_id), {})
-    value = _Cached(stamps, time.time(), learner_results(learner_id=learner_id), {})
+        return _Cached.of(None, learner_results(learner_id=learner_id))
+    value = _Cached.of(stamps, learner_results(learner_id=learner_id))
     _store(learner_id, value)
     return value
 
 
 def _store(learner_id: int, value: _Cached) -> None:
-    # A value stays at most VALUE_TIMEOUT from when its rows were read, even when a page body
-    # is added to it later (the bound on the damage of a lost invalidation).
+    # A value stays at most VALUE_TIMEOUT from when its rows were read, even when a body is
+    # added to it later (the bound on the damage of a lost invalidation).
     timeout = min(VALUE_TIMEOUT, VALUE_TIMEOUT - (time.time() - value.stored_at))
     if value.stamps is None or timeout < 1:
         return
     try:
-        _cache().set(
-            _value_key(learner_id),
-            (*value.stamps, value.stored_at, value.results, value.pages),
-            timeout=int(timeout),
-        )
+        _cache().set(_value_key(learner_id), value.stored(), timeout=int(timeout))
     except Exception:
         logger.warning("Results cache unavailable; not storing", exc_info=True)
 
 
 def learner_results_cached(*, learner_id: int) -> LearnerResults:
     """`learner_results`, from the shared cache when it holds a current copy (one round trip)."""
-    return _cached(learner_id).results
+    return _cached(learner_id).learner_results()
 
 
-def learner_results_page_cached(*, learner_id: int, now: dt.datetime) -> str:
-    """The body of the learner's results page at `now`, with the release policy applied now
-    (`release.statements.learner_results_page_body`); from the shared cache when it holds it.
+def _body_cached(learner_id: int, now: dt.datetime, kind: str) -> str:
+    """What the learner is shown at `now` (a page body or the API's JSON), with the release
+    policy applied now; from the shared cache when it holds it, else rendered (then stored).
 
     Served only with the results it was made from (same value, same stamps), for the same
     decisions; warmed by `learner_results_warm`.
     """
-    from resultsday.release.statements import learner_results_page_body
-
     cached = _cached(learner_id)
-    shown = learner_results_shown(cached.results, now=now)
-    decisions = _decisions(shown)
-    page = cached.pages.get(decisions)
-    if page is not None:
-        body = zlib.decompress(page).decode()
-    else:
-        body = str(learner_results_page_body(results=cached.results, shown=shown))
-        # Another process may add another body at the same moment and one of the two is
-        # lost: it is rendered again at its next look. A value whose stamps have been
-        # replaced meanwhile is stored back under its old stamps, so it is never served.
-        pages = {**cached.pages, decisions: zlib.compress(body.encode(), 1)}
-        _store(learner_id, replace(cached, pages=pages))
+    key = f"{kind}:{learner_results_decisions(cached.facts, now=now)}"
+    body = cached.bodies.get(key)
+    if body is not None:
+        return zlib.decompress(body).decode()
+    results = cached.learner_results()
+    rendered = str(_renderers()[kind](results, learner_results_shown(results, now=now)))
+    # Another process may add another body at the same moment and one of the two is lost: it
+    # is rendered again at its next look. A value whose stamps have been replaced meanwhile is
+    # stored back under its old stamps, so it is never served.
+    bodies = {**cached.bodies, key: zlib.compress(rendered.encode(), 1)}
+    _store(learner_id, replace(cached, bodies=bodies))
+    return rendered
+
+
+def learner_results_page_cached(*, learner_id: int, now: dt.datetime) -> str:
+    """The body of the learner's results page at `now`
+    (`release.statements.learner_results_page_body`), the release policy applied now."""
     # Our own template's output, kept as plain text.
-    return mark_safe(body)  # noqa: S308
+    return mark_safe(_body_cached(learner_id, now, PAGE))  # noqa: S308
 
 
-def _decisions(shown: Sequence[ShownResult]) -> str:
-    return "".join("1" if s.visibility.visible else "0" for s in shown)
+def learner_results_json_cached(*, learner_id: int, now: dt.datetime) -> str:
+    """The JSON of `GET /api/v1/my/results` for the learner at `now`
+    (`release.api.my_results_json`), the release policy applied now."""
+    return _body_cached(learner_id, now, API)
 
 
 def _replace_stamps(keys: list[str], timeouts: int | None) -> None:
@@ -212,8 +252,8 @@ def registrations_results_changed(*, registration_ids: Iterable[int]) -> None:
 
 def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> int:
     """Load these learners' results into the shared cache before they look (results morning),
-    with the body of their results page as it will show now and from each later learner
-    release time, so that a first look renders nothing either.
+    with what they are shown (page body and API JSON) as it will show now and from each later
+    learner release time, so that a first look renders nothing either.
 
     For each chunk the stamps are replaced first and the rows read after, so a change that
     commits meanwhile still wins (as on the read path). Returns how many were stored; with no
@@ -223,6 +263,7 @@ def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> in
     if isinstance(cache, DummyCache):
         return 0
     now = timezone.now()
+    renderers = _renderers()
     stored = 0
     for start in range(0, len(learner_ids), chunk):
         ids = list(learner_ids[start:start + chunk])
@@ -230,22 +271,22 @@ def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> in
         stamps = {pk: _new_stamp() for pk in ids}
         cache.set_many({_stamp_key(pk): stamp for pk, stamp in stamps.items()},
                        timeout=STAMP_TIMEOUT)
-        stored_at = time.time()
-        values = {
-            _value_key(pk): (everyone, stamps[pk], stored_at, results,
-                             _page_bodies(results, now=now))
-            for pk, results in learner_results_many(learner_ids=ids).items()
-        }
+        values = {}
+        for pk, results in learner_results_many(learner_ids=ids).items():
+            value = _Cached.of((everyone, stamps[pk]), results)
+            bodies = _bodies(results, now=now, renderers=renderers)
+            values[_value_key(pk)] = replace(value, bodies=bodies).stored()
         cache.set_many(values, timeout=VALUE_TIMEOUT)
         stored += len(values)
     return stored
 
 
-def _page_bodies(results: LearnerResults, *, now: dt.datetime) -> dict[str, bytes]:
-    """The results page bodies this learner will be shown from `now` until their last learner
-    release time has passed, by the policy's decisions."""
-    from resultsday.release.statements import learner_results_page_body
-
+def _bodies(
+    results: LearnerResults, *, now: dt.datetime,
+    renderers: dict[str, Callable[[LearnerResults, list[ShownResult]], str]],
+) -> dict[str, bytes]:
+    """What this learner will be shown from `now` until their last learner release time has
+    passed, by kind and the policy's decisions."""
     times = [now, *sorted({
         r.times.to_learners for r in results.registrations
         if r.times.to_learners is not None and r.times.to_learners > now
@@ -253,10 +294,11 @@ def _page_bodies(results: LearnerResults, *, now: dt.datetime) -> dict[str, byte
     bodies: dict[str, bytes] = {}
     for at in times:
         shown = learner_results_shown(results, now=at)
-        decisions = _decisions(shown)
-        if decisions not in bodies:
-            body = str(learner_results_page_body(results=results, shown=shown))
-            bodies[decisions] = zlib.compress(body.encode(), 1)
+        decisions = "".join("1" if s.visibility.visible else "0" for s in shown)
+        for kind, render in renderers.items():
+            key = f"{kind}:{decisions}"
+            if key not in bodies:
+                bodies[key] = zlib.compress(str(render(results, shown)).encode(), 1)
     return bodies
 
 

@@ -362,6 +362,35 @@ class ShownResult:
         return self.visibility.visible and self.registration.result_status is not None
 
 
+# What the policy decides one of a learner's results on: embargoed, the centre and learner
+# release times, the discretionary release. Plain values, cheap to cache and read back.
+ReleaseFacts = tuple[bool, dt.datetime | None, dt.datetime | None, dt.datetime | None]
+
+
+def learner_release_facts(results: LearnerResults) -> tuple[ReleaseFacts, ...]:
+    """The facts the policy decides each of a learner's results on, in registration order."""
+    return tuple(
+        (s.embargoed, s.times.to_centres, s.times.to_learners, s.released_at_discretion)
+        for s in results.registrations
+    )
+
+
+def learner_visibility(facts: ReleaseFacts, *, now: dt.datetime) -> Visibility:
+    """The policy's decision on one of a learner's own results at `now`."""
+    embargoed, to_centres, to_learners, released_at_discretion = facts
+    return result_visibility(
+        viewer=ViewerKind.LEARNER, embargoed=embargoed,
+        times=ReleaseTimes(to_centres=to_centres, to_learners=to_learners),
+        released_at_discretion=released_at_discretion, now=now,
+    )
+
+
+def learner_results_decisions(facts: Sequence[ReleaseFacts], *, now: dt.datetime) -> str:
+    """Which of a learner's results the policy lets them see at `now`, as "1"/"0" per
+    registration: what `learner_results_shown` decides, from the facts alone."""
+    return "".join("1" if learner_visibility(f, now=now).visible else "0" for f in facts)
+
+
 def learner_results_shown(results: LearnerResults, *, now: dt.datetime) -> list[ShownResult]:
     """Apply the visibility policy to a learner's own results at `now` (no queries).
 
@@ -370,11 +399,8 @@ def learner_results_shown(results: LearnerResults, *, now: dt.datetime) -> list[
     A learner's view is never an early one, so there is nothing to record.
     """
     shown = []
-    for stored in results.registrations:
-        decision = result_visibility(
-            viewer=ViewerKind.LEARNER, embargoed=stored.embargoed, times=stored.times,
-            released_at_discretion=stored.released_at_discretion, now=now,
-        )
+    for stored, facts in zip(results.registrations, learner_release_facts(results), strict=True):
+        decision = learner_visibility(facts, now=now)
         units = stored.units if decision.visible else tuple(
             u for u in stored.units if not u.is_external
         )

@@ -338,3 +338,139 @@ def test_the_page_renders_from_the_database_when_the_cache_is_unavailable(
     client.force_login(world.learner_user)
     page, templates = my_page(client)
     assert "Your results" in page and BODY in templates
+
+
+# ---- the API's answer, cached like the page body ----------------------------------------------
+
+API = "/api/v1/my/results"
+
+
+def my_results(client: Any) -> bytes:
+    response = client.get(API)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    return response.content  # type: ignore[no-any-return]
+
+
+def test_the_decisions_read_from_the_cached_facts_are_the_policys(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from resultsday.release.selectors import learner_release_facts, learner_results_decisions
+
+    make_registration(world.learner, make_qualification(world.ao, qn="601/7158/5"))
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+        discretionary_release_create(
+            actor=world.exams_officer_a, registration=world.registration,
+            reason="Needed for an apprenticeship start", now=BEFORE,
+        )
+    results = read(world)
+    release = results.registrations[0].times.to_learners
+    assert release is not None
+    assert len(results.registrations) == 2
+    for now in (BEFORE - dt.timedelta(days=1), BEFORE, release - dt.timedelta(seconds=1),
+                release, AFTER):
+        shown = learner_results_shown(results, now=now)
+        assert learner_results_decisions(learner_release_facts(results), now=now) == "".join(
+            "1" if s.visibility.visible else "0" for s in shown
+        )
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_the_api_answer_is_serialised_once_then_served_from_the_cache(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from resultsday.release import api as release_api
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+    client.force_login(world.learner_user)
+    with time_machine.travel(AFTER, tick=False):
+        first = my_results(client)
+
+        def not_again(**kwargs: Any) -> str:
+            raise AssertionError("serialised again")
+
+        monkeypatch.setattr(release_api, "my_results_json", not_again)
+        assert my_results(client) == first
+    assert b'"grade": "PP"' in first
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_a_cached_api_answer_is_the_answer_without_the_cache(
+    client: Any, world: World, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+    client.force_login(world.learner_user)
+    with time_machine.travel(AFTER, tick=False):
+        call_command("results-cache", "--warm", "--series", world.registration.series.code,
+                     stdout=io.StringIO())
+        with CaptureQueriesContext(connection) as queries:
+            cached = my_results(client)
+        assert not [q for q in queries.captured_queries if "assessment_unitresult" in q["sql"]]
+        settings.CACHES = {**settings.CACHES, "results": {
+            "BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+        assert my_results(client) == cached
+
+
+def test_the_api_answer_is_what_ninja_makes_of_the_schema(world: World) -> None:
+    from ninja.renderers import JSONRenderer
+
+    from resultsday.release.api import MyQualificationOut, MyResultsOut, my_results_json
+
+    issue(world, "PP", 60)
+    results = read(world)
+    for now in (BEFORE, AFTER):
+        shown = learner_results_shown(results, now=now)
+        out = MyResultsOut(name=results.full_name, centre=results.centre_name,
+                           qualifications=[MyQualificationOut.of(s) for s in shown])
+        assert my_results_json(results=results, shown=shown) == JSONRenderer().render(
+            None, out.model_dump(), response_status=200  # type: ignore[arg-type]
+        )
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_a_cached_api_answer_is_never_served_for_other_decisions(
+    client: Any, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+    client.force_login(world.learner_user)
+    with time_machine.travel(AFTER, tick=False):
+        assert b'"grade": "PP"' in my_results(client)
+    # The same cached results, asked for before the learner release: the policy says no.
+    with time_machine.travel(BEFORE, tick=False):
+        before = my_results(client)
+    assert b"PP" not in before and b'"result": null' in before
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_a_new_result_shows_in_a_cached_api_answer_at_once(
+    client: Any, world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        issue(world, "PP", 60)
+    client.force_login(world.learner_user)
+    with time_machine.travel(AFTER, tick=False):
+        assert b'"grade": "PP"' in my_results(client)
+        with django_capture_on_commit_callbacks(execute=True):
+            issue(world, "MM", 72)
+        answer = my_results(client)
+    assert b'"grade": "MM"' in answer and b"PP" not in answer
+
+
+@pytest.mark.usefixtures("results_cache_on")
+def test_the_api_answers_from_the_database_when_the_cache_is_unavailable(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(caches["results"], "get_many", down)
+    monkeypatch.setattr(caches["results"], "set", down)
+    client.force_login(world.learner_user)
+    assert b'"name": "Ada Lovelace"' in my_results(client)

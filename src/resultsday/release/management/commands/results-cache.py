@@ -13,9 +13,10 @@ from resultsday.release.cache import all_results_changed, learner_results_warm
 class Command(BaseCommand):
     help = (
         "The shared results cache (REDIS_URL). `--warm --series CODE` loads the stored results "
-        "of every learner registered in the series, with their results page as it shows now "
-        "and from each later learner release time, to run after the last awarding run and "
-        "before the learner release, so that learners' first looks are served from the cache. "
+        "of every learner registered in the series, with their results page and API answer as "
+        "they show now and from each later learner release time, to run after the last "
+        "awarding run and before the learner release, so that learners' first looks are "
+        "served from the cache. "
         "`--clear` drops every cached result: use it if the log reports a failed invalidation."
     )
 
