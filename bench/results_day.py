@@ -297,10 +297,12 @@ def process_cpu(parent: int) -> float:
     return total
 
 
-def service_cpu(database: str) -> tuple[float, float]:
-    """CPU seconds used so far by PostgreSQL's backends connected to `database`, and by
-    redis-server: the server's work on results day is theirs too, on the same two cores."""
-    db = redis = 0.0
+def service_cpu(database: str) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU seconds used so far, by process, by PostgreSQL's backends connected to `database`
+    and by redis-server: the server's work on results day is theirs too, on the same two cores.
+    Compare two readings with `cpu_since`."""
+    db: dict[int, float] = {}
+    redis: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -312,10 +314,16 @@ def service_cpu(database: str) -> tuple[float, float]:
             continue
         used = (int(fields[11]) + int(fields[12])) / tick
         if command.startswith(b"postgres: ") and f" {database} ".encode() in command:
-            db += used
+            db[int(pid)] = used
         elif command.startswith(b"redis-server"):
-            redis += used
+            redis[int(pid)] = used
     return db, redis
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second (a process that
+    ended in between is not counted, rather than subtracted: a figure never goes below 0)."""
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
 
 
 def children_cpu() -> float:
@@ -327,7 +335,7 @@ def drive(port: int, targets: list[Target], seconds: float, processes: int, conn
           tally: Tally | None = None, server: int | None = None, database: str = "") -> Tally:
     tally = tally or Tally()
     server_before = process_cpu(server) if server else 0.0
-    db_before, redis_before = service_cpu(database) if database else (0.0, 0.0)
+    db_before, redis_before = service_cpu(database) if database else ({}, {})
     client_before = children_cpu()
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     procs = [multiprocessing.Process(target=_load_process,
@@ -348,8 +356,8 @@ def drive(port: int, targets: list[Target], seconds: float, processes: int, conn
         tally.server_cpu += process_cpu(server) - server_before
     if database:
         db_after, redis_after = service_cpu(database)
-        tally.db_cpu += db_after - db_before
-        tally.redis_cpu += redis_after - redis_before
+        tally.db_cpu += cpu_since(db_before, db_after)
+        tally.redis_cpu += cpu_since(redis_before, redis_after)
     # The clients stop sending at the deadline; the time counted is the time they had.
     tally.elapsed += max(seconds, time.perf_counter() - start - 0.05 * processes)
     return tally
