@@ -274,7 +274,7 @@ def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> in
         values = {}
         for pk, results in learner_results_many(learner_ids=ids).items():
             value = _Cached.of((everyone, stamps[pk]), results)
-            bodies = _bodies(results, now=now, renderers=renderers)
+            bodies = _bodies(results, value.facts, now=now, renderers=renderers)
             values[_value_key(pk)] = replace(value, bodies=bodies).stored()
         cache.set_many(values, timeout=VALUE_TIMEOUT)
         stored += len(values)
@@ -282,11 +282,11 @@ def learner_results_warm(*, learner_ids: Sequence[int], chunk: int = 1000) -> in
 
 
 def _bodies(
-    results: LearnerResults, *, now: dt.datetime,
+    results: LearnerResults, facts: Sequence[ReleaseFacts], *, now: dt.datetime,
     renderers: dict[str, Callable[[LearnerResults, list[ShownResult]], str]],
 ) -> dict[str, bytes]:
     """What this learner will be shown from `now` until their last learner release time has
-    passed, by kind and the policy's decisions."""
+    passed, by kind and the policy's decisions (keyed as `_body_cached` looks them up)."""
     times = [now, *sorted({
         r.times.to_learners for r in results.registrations
         if r.times.to_learners is not None and r.times.to_learners > now
@@ -294,7 +294,7 @@ def _bodies(
     bodies: dict[str, bytes] = {}
     for at in times:
         shown = learner_results_shown(results, now=at)
-        decisions = "".join("1" if s.visibility.visible else "0" for s in shown)
+        decisions = learner_results_decisions(facts, now=at)
         for kind, render in renderers.items():
             key = f"{kind}:{decisions}"
             if key not in bodies:

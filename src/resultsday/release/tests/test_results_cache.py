@@ -44,6 +44,17 @@ def results_cache_on(settings: Any) -> None:
     caches["results"].clear()
 
 
+@pytest.fixture
+def results_cache_down(results_cache_on: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shared cache configured but unreachable: every read and write of it fails."""
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(caches["results"], "get_many", down)
+    monkeypatch.setattr(caches["results"], "set", down)
+
+
 def issue(world: World, grade: str, points: int) -> None:
     current = QualificationResult.objects.filter(registration=world.registration).first()
     result_record(
@@ -192,14 +203,8 @@ def test_the_policy_is_applied_on_every_read_never_cached(
     assert (before.result_visible, after.result_visible) == (False, True)
 
 
-@pytest.mark.usefixtures("results_cache_on")
-def test_it_reads_the_database_when_the_cache_is_unavailable(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def down(*args: object, **kwargs: object) -> None:
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(caches["results"], "get_many", down)
+@pytest.mark.usefixtures("results_cache_down")
+def test_it_reads_the_database_when_the_cache_is_unavailable(world: World) -> None:
     assert read(world).registrations[0].units[0].grade == "M"
 
 
@@ -326,15 +331,10 @@ def test_a_cached_page_body_is_never_served_for_other_decisions(
     assert BODY in templates
 
 
-@pytest.mark.usefixtures("results_cache_on")
+@pytest.mark.usefixtures("results_cache_down")
 def test_the_page_renders_from_the_database_when_the_cache_is_unavailable(
-    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+    client: Any, world: World
 ) -> None:
-    def down(*args: object, **kwargs: object) -> None:
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(caches["results"], "get_many", down)
-    monkeypatch.setattr(caches["results"], "set", down)
     client.force_login(world.learner_user)
     page, templates = my_page(client)
     assert "Your results" in page and BODY in templates
@@ -463,14 +463,9 @@ def test_a_new_result_shows_in_a_cached_api_answer_at_once(
     assert b'"grade": "MM"' in answer and b"PP" not in answer
 
 
-@pytest.mark.usefixtures("results_cache_on")
+@pytest.mark.usefixtures("results_cache_down")
 def test_the_api_answers_from_the_database_when_the_cache_is_unavailable(
-    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+    client: Any, world: World
 ) -> None:
-    def down(*args: object, **kwargs: object) -> None:
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(caches["results"], "get_many", down)
-    monkeypatch.setattr(caches["results"], "set", down)
     client.force_login(world.learner_user)
     assert b'"name": "Ada Lovelace"' in my_results(client)
