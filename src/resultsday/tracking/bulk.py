@@ -302,10 +302,17 @@ def centre_ranges(registrations: QuerySet[Registration], parts: int) -> list[IdR
 def tracked_registrations(
     registrations: QuerySet[Registration], *, now: datetime | None = None,
     catalogue: Catalogue | None = None, chunk: int = CHUNK, by_centre: bool = False,
+    explain: bool = True,
 ) -> Iterator[TrackedRegistration]:
     """The live status of every registration in the queryset, a chunk at a time.
 
     In pk order, or with `by_centre` in centre order (then pk), each centre's rows together.
+
+    `explain=False` leaves out the grading engine's reason texts -- a status's `details` and
+    the facts' `engine_reasons`, `units_short_reasons` and `decision_reason` are empty -- for
+    callers that show none of them (reports, whole-population counts): every status code,
+    meaning, action and deadline is the same. Working the texts out is a quarter of a pass, and
+    without them far more learners share one situation (`_Memo.readings`).
     """
     now = now or timezone.now()
     catalogue = catalogue or default_catalogue()
@@ -316,7 +323,7 @@ def tracked_registrations(
     for part in chunks(registrations, chunk):
         memo.bound()
         yield from _tracked_chunk(part, reference=reference, codes=codes, memo=memo, now=now,
-                                  catalogue=catalogue)
+                                  catalogue=catalogue, explain=explain)
 
 
 class _Memo:
@@ -420,7 +427,7 @@ class _Attempts:
 
 def _tracked_chunk(
     chunk: _Chunk, *, reference: _Reference, codes: _Codes, memo: _Memo, now: datetime,
-    catalogue: Catalogue,
+    catalogue: Catalogue, explain: bool,
 ) -> Iterator[TrackedRegistration]:
     records = _records(chunk.rows, reference.centre_numbers)
     pks = [r.pk for r in records]
@@ -481,7 +488,7 @@ def _tracked_chunk(
         records, attempts, reported=reported, awaiting=awaiting,
         claimed=[r.pk in claims for r in records],
         released=[(sv == released_status) if sv else None for sv in sv_statuses],
-        quals=quals, codes=codes, memo=memo, catalogue=catalogue)
+        quals=quals, codes=codes, memo=memo, catalogue=catalogue, explain=explain)
     outside_rows = set(np.unique(attempts.row[~attempts.placed]).tolist())
     unit_list = attempts.unit.tolist()
     readings = memo.readings
@@ -563,6 +570,7 @@ def _engine_answers(
     reported: Sequence[frozenset[str]], awaiting: Sequence[frozenset[str]],
     claimed: Sequence[bool], released: Sequence[bool | None],
     quals: dict[int, QualificationInfo], codes: _Codes, memo: _Memo, catalogue: Catalogue,
+    explain: bool,
 ) -> list[EngineFacts]:
     """`selectors.engine_facts` for every record, by `grading.bulk.grade_batch`.
 
@@ -573,7 +581,8 @@ def _engine_answers(
     exactly -- a qualification without a points specification, a unit outside the structure
     (an invalid combination: the decision's reason names it), a result the engine refuses,
     anything `grading.bulk` routes to the reference engine -- is asked of `engine_facts` itself,
-    once per distinct question in the pass (`memo.answers`).
+    once per distinct question in the pass (`memo.answers`). Without `explain`, no reason text
+    (`tracked_registrations`).
     """
     qualification = np.array([r.qualification_id for r in records], dtype=np.int64)
     # the decision's own checks before grading: a specification, every unit placed in the
@@ -599,12 +608,14 @@ def _engine_answers(
         after = beyond.get(i, -1)
         if (not columns[i] or graded.by_reference[row]
                 or (after >= 0 and graded.by_reference[after])):
-            out.append(_by_decision(i, r, attempts, quals[r.qualification_id], awaiting[i],
-                                    claimed[i], released[i], codes, memo, catalogue))
+            answer = _by_decision(i, r, attempts, quals[r.qualification_id], awaiting[i],
+                                  claimed[i], released[i], codes, memo, catalogue)
+            out.append(answer if explain else answer._replace(
+                short_reasons=(), reasons=(), withheld_reason=""))
             continue
         out.append(_answer(graded, row, after, pending=bool(awaiting[i] - reported[i]),
                            claimed=claimed[i], released=released[i],
-                           programme=quals[r.qualification_id].programme))
+                           programme=quals[r.qualification_id].programme, explain=explain))
     return out
 
 
@@ -675,12 +686,12 @@ def _by_decision(
 
 
 def _answer(graded: Graded, row: int, beyond: int, *, pending: bool, claimed: bool,
-            released: bool | None, programme: str) -> EngineFacts:
+            released: bool | None, programme: str, explain: bool) -> EngineFacts:
     """One registration's `EngineFacts` from its graded rows (see `selectors.engine_facts`):
-    `pending`, a unit awaited has no result yet."""
+    `pending`, a unit awaited has no result yet; without `explain`, no reason text."""
     grade = str(graded.grade[row])
     # the engine gives reasons exactly when it does not award a grade (engine.evaluate)
-    reasons = graded.reasons(row) if grade == "U" else ()
+    reasons = graded.reasons(row) if explain and grade == "U" else ()
     complete = bool(graded.complete[row])
     short = False
     short_reasons: tuple[str, ...] = ()
@@ -689,7 +700,8 @@ def _answer(graded: Graded, row: int, beyond: int, *, pending: bool, claimed: bo
         if beyond < 0:
             short, short_reasons = True, reasons
         elif not graded.complete[beyond]:
-            short, short_reasons = True, graded.reasons(beyond)
+            short = True
+            short_reasons = graded.reasons(beyond) if explain else ()
         if not pending:
             withheld = reason_incomplete(reasons)  # else pending: not withheld
     elif not claimed:
@@ -702,14 +714,15 @@ def _answer(graded: Graded, row: int, beyond: int, *, pending: bool, claimed: bo
         points=int(graded.points[row]), reasons=reasons,
         fallback=f"{fallback.title} ({fallback.qualification}): {fallback.grade}" if fallback
         else "",
-        withheld_reason=withheld,
+        withheld_reason=withheld if explain else "",
     )
 
 
 def _status_counts_part(part: tuple[IdRange, datetime]) -> Counter[StatusCode]:
     ids, now = part
     registrations = Registration.objects.filter(pk__gte=ids.first, pk__lte=ids.last)
-    return Counter(row.status.code for row in tracked_registrations(registrations, now=now))
+    return Counter(row.status.code for row in tracked_registrations(registrations, now=now,
+                                                                    explain=False))
 
 
 def status_totals(*, now: datetime | None = None, processes: int = 1) -> Counter[StatusCode]:

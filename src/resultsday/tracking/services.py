@@ -224,7 +224,7 @@ def tracking_report_create(
     already kept for this week is returned as it is)."""
     now = now or timezone.now()
     rows = list(tracked_registrations(Registration.objects.filter(centre=centre), now=now,
-                                      catalogue=catalogue))
+                                      catalogue=catalogue, explain=False))
     report = _report_keep(centre=centre, trigger=trigger, actor=actor, now=now, rows=rows)
     return report or TrackingReport.objects.get(centre=centre, week=report_week(now))
 
@@ -268,7 +268,7 @@ def tracking_reports_generate_all(
     made = 0
     centres_by_id: dict[int, Centre] = {}
     for centre_id, rows in groupby(
-        tracked_registrations(registrations, now=now, by_centre=True),
+        tracked_registrations(registrations, now=now, by_centre=True, explain=False),
         key=lambda row: row.record.centre_id,
     ):
         if centre_id not in centres_by_id:

@@ -3,6 +3,7 @@ page path, registration by registration, on a varied data set at several moments
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -76,9 +77,15 @@ def _vary(seed: int) -> None:
         sv.save()
 
 
-def _compared(row):  # type: ignore[no-untyped-def]
-    return (row.facts, row.dates, row.status, row.units_reported, row.points,
-            row.predicted_grade, row.needs_to_progress, row.issues(), row.expecting_result,
+def _compared(row, *, explained: bool = True):  # type: ignore[no-untyped-def]
+    facts, status, issues = row.facts, row.status, row.issues()
+    if not explained:  # what `explain=False` leaves out: the engine's reason texts
+        facts = dataclasses.replace(facts, engine_reasons=(), units_short_reasons=(),
+                                    decision_reason="")
+        status = dataclasses.replace(status, details=())
+        issues = [dataclasses.replace(issue, details=()) for issue in issues]
+    return (facts, row.dates, status, row.units_reported, row.points,
+            row.predicted_grade, row.needs_to_progress, issues, row.expecting_result,
             row.claim_state, row.units_missing, row.overdue)
 
 
@@ -88,18 +95,24 @@ def test_bulk_statuses_equal_the_per_registration_path() -> None:
     _vary(seed=3)
     everyone = Registration.objects.all()
     seen = set()
+    explained_some = False
     for moment in [london(2026, 11, 1), london(2027, 6, 10), london(2027, 7, 10),
                    london(2027, 8, 20)]:
         with time_machine.travel(moment, tick=False):
-            expected = {row.registration.pk: _compared(row)
-                        for row in tracking_rows(list(tracking_queryset(everyone)))}
-            for by_centre in (False, True):
-                rows = list(tracked_registrations(everyone, chunk=37, by_centre=by_centre))
+            page = tracking_rows(list(tracking_queryset(everyone)))
+            for explained, by_centre in itertools.product((True, False), (False, True)):
+                expected = {row.registration.pk: _compared(row, explained=explained)
+                            for row in page}
+                rows = list(tracked_registrations(everyone, chunk=37, by_centre=by_centre,
+                                                  explain=explained))
                 assert sorted(row.record.pk for row in rows) == sorted(expected)
                 for row in rows:
-                    assert _compared(row) == expected[row.record.pk], row.record
+                    assert _compared(row, explained=explained) == expected[row.record.pk], (
+                        row.record)
                     seen.add(row.status.code)
+                    explained_some = explained_some or bool(row.facts.engine_reasons)
     assert len(seen) >= 12  # the data set really is varied
+    assert explained_some  # and some statuses have reasons to leave out
 
 
 def test_one_centre_in_bulk_equals_its_page_rows_in_name_order(world) -> None:
