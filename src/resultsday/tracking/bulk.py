@@ -51,6 +51,7 @@ from resultsday.awarding.models import Claim, QualificationResult
 from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import Centre, StandardsVerification
+from resultsday.core.collector import long_pass
 from resultsday.core.db import values_rows
 from resultsday.grading import Catalogue, default_catalogue
 from resultsday.grading.bulk import NO_RESULT, Batch, Graded, ReasonsMemo, grade_batch
@@ -721,8 +722,9 @@ def _answer(graded: Graded, row: int, beyond: int, *, pending: bool, claimed: bo
 def _status_counts_part(part: tuple[IdRange, datetime]) -> Counter[StatusCode]:
     ids, now = part
     registrations = Registration.objects.filter(pk__gte=ids.first, pk__lte=ids.last)
-    return Counter(row.status.code for row in tracked_registrations(registrations, now=now,
-                                                                    explain=False))
+    with long_pass():
+        return Counter(row.status.code for row in tracked_registrations(registrations, now=now,
+                                                                        explain=False))
 
 
 def status_totals(*, now: datetime | None = None, processes: int = 1) -> Counter[StatusCode]:

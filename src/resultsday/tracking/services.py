@@ -15,6 +15,7 @@ from resultsday.accounts.models import User
 from resultsday.accounts.services import audit_record
 from resultsday.catalogue.models import Series
 from resultsday.centres.models import Centre
+from resultsday.core.collector import long_pass
 from resultsday.grading import Catalogue
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Registration
@@ -267,16 +268,17 @@ def tracking_reports_generate_all(
             registrations = registrations.exclude(centre_id__in=done)
     made = 0
     centres_by_id: dict[int, Centre] = {}
-    for centre_id, rows in groupby(
-        tracked_registrations(registrations, now=now, by_centre=True, explain=False),
-        key=lambda row: row.record.centre_id,
-    ):
-        if centre_id not in centres_by_id:
-            # Centres arrive in id order: fetch the next few hundred in one query.
-            centres_by_id = {c.pk: c for c in
-                             Centre.objects.filter(pk__gte=centre_id).order_by("pk")[:500]}
-        made += _report_keep(centre=centres_by_id[centre_id], trigger=trigger, actor=None,
-                             now=now, rows=list(rows)) is not None
+    with long_pass():
+        for centre_id, rows in groupby(
+            tracked_registrations(registrations, now=now, by_centre=True, explain=False),
+            key=lambda row: row.record.centre_id,
+        ):
+            if centre_id not in centres_by_id:
+                # Centres arrive in id order: fetch the next few hundred in one query.
+                centres_by_id = {c.pk: c for c in
+                                 Centre.objects.filter(pk__gte=centre_id).order_by("pk")[:500]}
+            made += _report_keep(centre=centres_by_id[centre_id], trigger=trigger, actor=None,
+                                 now=now, rows=list(rows)) is not None
     return made
 
 
