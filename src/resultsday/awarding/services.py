@@ -32,6 +32,7 @@ from resultsday.awarding.models import (
 from resultsday.catalogue.choices import KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import KeyDate, QualificationUnit, Series
 from resultsday.centres.models import StandardsVerification
+from resultsday.core.collector import long_pass
 from resultsday.grading import Catalogue, default_catalogue
 from resultsday.grading.bulk import ReasonsMemo
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
@@ -249,7 +250,8 @@ def awarding_run_execute(
         return AwardingRun.objects.get(pk=run_id)
     AwardingRun.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=timezone.now())
     if not transaction.get_connection().in_atomic_block:
-        stopped = _execute_pipelined(run_id, batch_size, catalogue, progress)
+        with long_pass():
+            stopped = _execute_pipelined(run_id, batch_size, catalogue, progress)
         if stopped is not None:
             return stopped
     while True:
