@@ -7,6 +7,9 @@ so each of these changes counts from the very next request.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -91,13 +94,20 @@ def test_an_api_key_of_a_deactivated_user_is_refused_at_once(client, world: Worl
     assert client.get("/api/v1/my/results", **auth).status_code == 401
 
 
-def test_an_api_key_records_when_it_was_last_used_to_the_minute(client, world: World) -> None:
+def test_an_api_key_records_when_it_was_last_used_to_the_hour(client, world: World) -> None:
     token, secret = api_token_create(actor=None, user=world.learner_user, name="phone")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    client.get("/api/v1/my/results", **auth)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.get("/api/v1/my/results", **auth)
     token.refresh_from_db()
     first = token.last_used_at
-    assert first is not None and timezone.is_aware(first)
-    client.get("/api/v1/my/results", **auth)
+    assert first == start and timezone.is_aware(first)
+    with time_machine.travel(start + dt.timedelta(minutes=59), tick=False):
+        client.get("/api/v1/my/results", **auth)  # within the hour: no write
     token.refresh_from_db()
     assert token.last_used_at == first
+    with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
+        client.get("/api/v1/my/results", **auth)
+    token.refresh_from_db()
+    assert token.last_used_at == start + dt.timedelta(minutes=61)
