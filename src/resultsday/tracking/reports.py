@@ -132,6 +132,11 @@ def _write_xlsx(
             sheet.set_column(index, index, min(max(width + 2, 10), 80),
                              text if index in text_columns else None)
         sheet.freeze_panes(1, 0)
+        # Printed: A4 landscape, one page wide, the heading row on every page.
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
         for index, name in enumerate(header):
             sheet.write_string(0, index, neutralise(name),
                                bold_text if index in text_columns else bold)

@@ -276,6 +276,11 @@ def test_the_workbook_has_a_summary_and_a_row_per_learner(world) -> None:
     csv_text = bytes(report.csv).decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("Centre number,Candidate number,ULN")
     assert report.summary["by_status"] == {"external_entry_missing": 1}
+    for sheet in book.worksheets:  # printed: A4 landscape, a page wide, the heading repeated
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
+        assert sheet.print_title_rows == "1:1"
 
 
 def test_report_cells_that_look_like_formulas_are_neutralised(world) -> None:
