@@ -280,7 +280,7 @@ def test_the_workbook_has_a_summary_and_a_row_per_learner(world) -> None:
         assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
-        assert sheet.print_title_rows == "1:1"
+        assert sheet.print_title_rows == "$1:$1"
 
 
 def test_report_cells_that_look_like_formulas_are_neutralised(world) -> None:
