@@ -609,10 +609,8 @@ def _engine_answers(
         after = beyond.get(i, -1)
         if (not columns[i] or graded.by_reference[row]
                 or (after >= 0 and graded.by_reference[after])):
-            answer = _by_decision(i, r, attempts, quals[r.qualification_id], awaiting[i],
-                                  claimed[i], released[i], codes, memo, catalogue)
-            out.append(answer if explain else answer._replace(
-                short_reasons=(), reasons=(), withheld_reason=""))
+            out.append(_by_decision(i, r, attempts, quals[r.qualification_id], awaiting[i],
+                                    claimed[i], released[i], codes, memo, catalogue, explain))
             continue
         out.append(_answer(graded, row, after, pending=bool(awaiting[i] - reported[i]),
                            claimed=claimed[i], released=released[i],
@@ -665,9 +663,10 @@ def _graded(
 def _by_decision(
     i: int, record: RegistrationRecord, attempts: _Attempts, q: QualificationInfo,
     awaiting: frozenset[str], claimed: bool, released: bool | None, codes: _Codes,
-    memo: _Memo, catalogue: Catalogue,
+    memo: _Memo, catalogue: Catalogue, explain: bool,
 ) -> EngineFacts:
-    """`engine_facts` of one record, asked once per distinct question in the pass."""
+    """`engine_facts` of one record, asked once per distinct question in the pass (kept
+    without its reason texts when the pass does not `explain`)."""
     lo, hi = int(attempts.starts[i]), int(attempts.starts[i + 1])
     question = _Question(
         qualification=q, registered_on=record.registered_on,
@@ -682,7 +681,10 @@ def _by_decision(
     key = (q.pk, *question[1:])
     found = memo.answers.get(key)
     if found is None:
-        found = memo.answers[key] = engine_facts(question.facts(), q.structure, catalogue)
+        found = engine_facts(question.facts(), q.structure, catalogue)
+        if not explain:
+            found = found._replace(short_reasons=(), reasons=(), withheld_reason="")
+        memo.answers[key] = found
     return found
 
 
