@@ -630,7 +630,8 @@ def access_codes_page(request: HttpRequest, number: str) -> HttpResponse:
                 {"centre": centre, "issued": issued,
                  "sign_in_url": request.build_absolute_uri(reverse("learners:code_sign_in"))},
             )
-    listed = list(matching.exclude(uln=""))
+    found = list(matching)  # one read: those with a ULN are listed, the others named apart
+    listed = [learner for learner in found if learner.uln]
     if request.method == "POST":
         selected = {int(v) for v in request.POST.getlist("learner") if v.isdigit()}
     else:
@@ -640,7 +641,8 @@ def access_codes_page(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request, "learners/access_codes.html",
         {"centre": centre, "filters": filters, "form": form, "listed": listed,
-         "without_uln": list(matching.filter(uln="")), "selected": selected,
+         "without_uln": [learner for learner in found if not learner.uln],
+         "selected": selected,
          "too_many": len(listed) > ACCESS_CODES_AT_ONCE, "at_once": ACCESS_CODES_AT_ONCE,
          "query": query.urlencode()},
     )
