@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker closes its connections, as a real one does
 def test_a_batch_worker_leaves_the_signal_handlers_as_it_found_them(settings) -> None:
     """db_worker takes over SIGINT, SIGTERM and SIGQUIT and leaves its handlers behind when a
     batch ends; in a process that goes on (tests, a command calling it) a later SIGTERM would
