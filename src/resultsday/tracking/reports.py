@@ -56,19 +56,28 @@ def learner_row(row: TrackedRegistration) -> list[CellValue]:
 
 
 def summary_rows(rows: Sequence[TrackedRegistration]) -> tuple[list[str], list[list[CellValue]]]:
-    """The Summary sheet: one row per qualification (and a total) by status."""
+    """The Summary sheet: one row per qualification (and a total) by status.
+
+    The status columns count registrations; "Learners" counts people, so a learner with two
+    registrations counts once in the "All qualifications" row.
+    """
     codes = list(StatusCode)
-    header = ["Qualification", "QN", "Learners", *[c.label for c in codes]]
-    by_qualification: dict[tuple[str, str], Counter[StatusCode]] = {}
+    header = ["Qualification", "QN", "Learners", "Registrations", *[c.label for c in codes]]
+    by_qualification: dict[tuple[str, str], tuple[set[int], Counter[StatusCode]]] = {}
     for row in rows:
         q = row.qualification
-        by_qualification.setdefault((q.title, q.qn), Counter())[row.status.code] += 1
+        learners, counts = by_qualification.setdefault((q.title, q.qn), (set(), Counter()))
+        learners.add(row.record.learner_id)
+        counts[row.status.code] += 1
+    everyone = {row.record.learner_id for row in rows}
     total: Counter[StatusCode] = Counter(row.status.code for row in rows)
     body: list[list[CellValue]] = [
-        ["All qualifications", "", sum(total.values()), *[total.get(c, 0) for c in codes]]
+        ["All qualifications", "", len(everyone), sum(total.values()),
+         *[total.get(c, 0) for c in codes]]
     ]
-    for (title, qn), counts in sorted(by_qualification.items()):
-        body.append([title, qn, sum(counts.values()), *[counts.get(c, 0) for c in codes]])
+    for (title, qn), (learners, counts) in sorted(by_qualification.items()):
+        body.append([title, qn, len(learners), sum(counts.values()),
+                     *[counts.get(c, 0) for c in codes]])
     return header, body
 
 

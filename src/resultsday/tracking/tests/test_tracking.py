@@ -22,7 +22,14 @@ from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import StandardsVerification
 from resultsday.core import demo
 from resultsday.learners.models import Entry, Registration
-from resultsday.testing import World, get_page, make_learner, make_registration, record_unit_result
+from resultsday.testing import (
+    World,
+    get_page,
+    make_learner,
+    make_qualification,
+    make_registration,
+    record_unit_result,
+)
 from resultsday.tracking.bulk import centre_ranges
 from resultsday.tracking.choices import CheckpointKind, ReportTrigger
 from resultsday.tracking.models import Checkpoint, TrackingReport
@@ -266,7 +273,8 @@ def test_the_workbook_has_a_summary_and_a_row_per_learner(world) -> None:
     book = openpyxl.load_workbook(io.BytesIO(bytes(report.xlsx)))
     assert book.sheetnames == ["Summary", "Learner data"]
     summary = list(book["Summary"].values)
-    assert summary[1][:3] == ("All qualifications", None, 1)
+    assert summary[0][:4] == ("Qualification", "QN", "Learners", "Registrations")
+    assert summary[1][:4] == ("All qualifications", None, 1, 1)
     data = list(book["Learner data"].values)
     header, row = data[0], dict(zip(data[0], data[1], strict=True))
     assert "Units reported" in header and "Points so far" in header
@@ -281,6 +289,19 @@ def test_the_workbook_has_a_summary_and_a_row_per_learner(world) -> None:
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
         assert sheet.print_title_rows == "$1:$1"
+
+
+def test_the_summary_counts_a_learner_with_two_registrations_once(world) -> None:
+    second = make_qualification(world.ao, qn="601/7155/8")
+    make_registration(world.learner, second)
+    make_registration(make_learner(world.centre_a, first_name="Alan"), second)
+    report = tracking_report_create(centre=world.centre_a, trigger=ReportTrigger.ON_DEMAND)
+    summary = list(openpyxl.load_workbook(io.BytesIO(bytes(report.xlsx)))["Summary"].values)
+    rows = {row[1] or row[0]: row for row in summary[1:4]}
+    assert rows["All qualifications"][2:4] == (2, 3)  # learners, registrations
+    assert rows["All qualifications"][4:] and sum(rows["All qualifications"][4:]) == 3
+    assert rows[world.qualification.qn][2:4] == (1, 1)
+    assert rows["601/7155/8"][2:4] == (2, 2)
 
 
 def test_report_cells_that_look_like_formulas_are_neutralised(world) -> None:
