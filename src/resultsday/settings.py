@@ -73,6 +73,15 @@ else:
     # database restart each web process's next request on its old connection fails once and
     # the one after reconnects; set DATABASE_HEALTH_CHECKS=1 to trade the round trip for that.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_HEALTH_CHECKS", default=False)
+    if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Each connection parses and plans a repeated query once rather than every time: on
+        # results day the check of who is signed in costs PostgreSQL about a third of the CPU
+        # (bench/results_day.py, docs/release.md). Needs server-side parameter binding. Set
+        # DATABASE_PREPARED_STATEMENTS=0 behind a pooler in transaction mode that does not
+        # carry prepared statements between connections (PgBouncer before 1.21).
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -86,3 +86,35 @@ def test_the_demo_clock_moves_the_whole_process_to_uk_time() -> None:
     finally:
         traveller.stop()  # type: ignore[attr-defined]
     assert timezone.now().year >= 2026 and timezone.now() > dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+
+def _database_options(env: dict[str, str]) -> str:
+    clean = {k: v for k, v in os.environ.items() if k not in {"RESULTSDAY_DEMO", "DEBUG"}}
+    clean.update({"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rd",
+                  **env})
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "from resultsday import settings; print(settings.DATABASES['default'].get('OPTIONS'))"],
+        env=clean, capture_output=True, text=True, check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_postgres_prepares_repeated_statements_unless_told_not_to() -> None:
+    assert _database_options({}) == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    assert _database_options({"DATABASE_PREPARED_STATEMENTS": "0"}) == "None"
+
+
+@pytest.mark.django_db
+def test_a_repeated_query_is_prepared_once_on_postgres(django_user_model) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    user = django_user_model.objects.create(username="prepared")
+    for _ in range(6):
+        assert django_user_model.objects.get(pk=user.pk) == user
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_user"' in statement for statement in prepared), prepared
