@@ -454,9 +454,9 @@ def batch_prepare(
     attempts = _unit_results(series, after, last, rows)
     decided = batch_decide(series=series, rows=rows, attempts=attempts, lookups=_Lookups.load(),
                            catalogue=catalogue, reasons=reasons)
-    if run.policy == RunPolicy.UP_ONLY:
-        _keep_issued_grades(rows, decided)
+    kept = _keep_issued_grades(rows, decided) if run.policy == RunPolicy.UP_ONLY else 0
     counts: Counter[str] = Counter(decided.status.tolist())
+    counts["kept_up_only"] += kept
     counts["by_reference"] += int(decided.by_reference.sum())
     has = rows.result_id >= 0
     same = has & (rows.status == decided.status) & (rows.grade == decided.grade) & (
@@ -479,19 +479,20 @@ def batch_write(*, run: AwardingRun, batch: PreparedBatch) -> Counter[str]:
     return +counts
 
 
-def _keep_issued_grades(rows: _Rows, decided: BatchDecisions) -> None:
-    """Up-only (no detriment), as services._apply_policy: an issued grade is never replaced by a
-    lower one or by no grade."""
+def _keep_issued_grades(rows: _Rows, decided: BatchDecisions) -> int:
+    """Up-only (no detriment): where the new evaluation would give an issued result fewer points
+    or no grade, the issued result stands as it is (status, grade, points and reason), so it is
+    unchanged and gets no new version. Returns how many were kept."""
     issued_now = np.isin(rows.status, list(_ISSUED)) & (rows.points >= 0)
     new_issued = np.isin(decided.status, list(_ISSUED))
     worse = (decided.points < 0) | (decided.points < rows.points) | ~new_issued
-    for row in np.flatnonzero(issued_now & worse).tolist():
-        was = decided.grade[row] or decided.status[row]
+    kept = np.flatnonzero(issued_now & worse)
+    for row in kept.tolist():
         decided.status[row] = ResultStatus(rows.status[row])
         decided.grade[row] = rows.grade[row]
         decided.points[row] = rows.points[row]
-        decided.reason[row] = (f"Up-only policy: kept the issued grade {rows.grade[row]} "
-                               f"(the new evaluation gave {was}).")
+        decided.reason[row] = rows.reason[row]
+    return len(kept)
 
 
 def _preview(run: AwardingRun, rows: _Rows, decided: BatchDecisions, changed: Ints) -> Counter[str]:
@@ -554,7 +555,8 @@ class _Writes:
 def _render_writes(
     run_id: int, rows: _Rows, decided: BatchDecisions, changed: Ints, after: int, last: int
 ) -> _Writes:
-    """New results, updated results and one version each; UCAS applicants' changes are flagged."""
+    """New results, updated results and one version each; UCAS applicants' new results and
+    changes of status, grade or points are flagged for the UCAS change feed."""
     connection = connections[router.db_for_write(QualificationResult)]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     points = [None if p < 0 else p for p in decided.points[changed].tolist()]
@@ -579,9 +581,16 @@ def _render_writes(
     postgresql = connection.vendor == "postgresql"
     if new and postgresql:
         result_ids[new] = ids_reserve(model=QualificationResult, count=len(new))
+    # UCAS hears of a change of status, grade or points, not of a new reason text alone.
+    regraded = (
+        (rows.status[changed] != decided.status[changed])
+        | (rows.grade[changed] != decided.grade[changed])
+        | (rows.points[changed] != decided.points[changed])
+    )
+    ucas = rows.ucas_changed[changed] | (rows.ucas[changed] & regraded)
     updates = [
         (int(result_ids[i]), int(version[i]), status[i], grades[i], points[i], reasons[i],
-         bool(rows.ucas_changed[changed[i]] or rows.ucas[changed[i]]), now)
+         bool(ucas[i]), now)
         for i in np.flatnonzero(has).tolist()
     ]
     versions = {

@@ -137,27 +137,6 @@ def registration_evaluate(
     return registration_decide(facts=facts, catalogue=catalogue or default_catalogue())
 
 
-def _apply_policy(
-    decision: Decision, current: QualificationResult | None, policy: str
-) -> Decision:
-    """Up-only (no detriment): an issued grade is never replaced by a lower one."""
-    if (
-        policy == RunPolicy.UP_ONLY
-        and current is not None
-        and current.status in (ResultStatus.ISSUED, ResultStatus.FALLBACK)
-        and current.points is not None
-        and (decision.points is None or decision.points < current.points
-             or decision.status not in (ResultStatus.ISSUED, ResultStatus.FALLBACK))
-    ):
-        return Decision(
-            ResultStatus(current.status), current.grade, current.points,
-            f"Up-only policy: kept the issued grade {current.grade} "
-            f"(the new evaluation gave {decision.grade or decision.status}).",
-            decision.explanation,
-        )
-    return decision
-
-
 def result_record(
     *,
     registration_id: int,
@@ -172,17 +151,25 @@ def result_record(
     ):
         return False
     previous_grade = current.grade if current is not None else ""
+    # UCAS hears of a new result and of a change of status, grade or points (as a run's
+    # writes, awarding.bulk), not of a new reason text alone.
+    ucas = Registration.objects.filter(pk=registration_id, ucas_applicant=True).exists() and (
+        current is None
+        or (current.status, current.grade, current.points)
+        != (decision.status, decision.grade, decision.points)
+    )
     if current is None:
         current = QualificationResult.objects.create(
             registration_id=registration_id, status=decision.status, grade=decision.grade,
-            points=decision.points, reason=decision.reason, version=1,
+            points=decision.points, reason=decision.reason, version=1, ucas_changed=ucas,
         )
     else:
         current.version += 1
         current.status, current.grade, current.points, current.reason = (
             decision.status, decision.grade, decision.points, decision.reason)
+        current.ucas_changed = current.ucas_changed or ucas
         current.save(update_fields=["version", "status", "grade", "points", "reason",
-                                    "updated_at"])
+                                    "ucas_changed", "updated_at"])
     QualificationResultVersion.objects.create(
         result=current, version=current.version, status=decision.status, grade=decision.grade,
         points=decision.points, previous_grade=previous_grade, reason=decision.reason,

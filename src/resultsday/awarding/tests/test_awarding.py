@@ -8,7 +8,12 @@ import time_machine
 from resultsday.assessment.choices import ResultSource
 from resultsday.assessment.models import UnitResult
 from resultsday.awarding.choices import ResultStatus, RunPolicy, RunStatus
-from resultsday.awarding.models import AwardingRun, Claim, QualificationResultVersion
+from resultsday.awarding.models import (
+    AwardingRun,
+    Claim,
+    QualificationResult,
+    QualificationResultVersion,
+)
 from resultsday.awarding.services import (
     AwardingError,
     awarding_run_execute,
@@ -20,7 +25,7 @@ from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.catalogue.services import catalogue_load, shipped_specs_dir
 from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import StandardsVerification
-from resultsday.learners.models import Entry
+from resultsday.learners.models import Entry, Registration
 from resultsday.testing import get_page, make_learner, make_registration, make_series
 
 CERTIFICATE = "601/7155/8"  # BTEC National Certificate in Business: unit 1 internal, unit 2 external
@@ -156,14 +161,40 @@ def test_up_only_keeps_the_issued_grade_when_the_new_one_is_lower(cycle) -> None
     award(cycle.series)
     assert result_of(reg).grade == "D*"
     UnitResult.objects.filter(registration=reg, unit__code="business-2").update(grade="P")
-    award(cycle.series, RunPolicy.UP_ONLY)
+    up_only = award(cycle.series, RunPolicy.UP_ONLY)
     kept = result_of(reg)
-    assert kept.grade == "D*"
-    assert "Up-only policy" in kept.reason
+    # Kept as issued: unchanged, so no new version, and the run says how many it kept.
+    assert (kept.grade, kept.points, kept.version) == ("D*", 48, 1)
+    assert up_only.counts.get("kept_up_only") == 1
+    assert up_only.counts.get("versions_written") is None
     award(cycle.series, RunPolicy.STANDARD)
     assert result_of(reg).grade == "M"  # D (24) + P (9) = 33: M
     history = list(reg.result.versions.values_list("grade", "previous_grade"))
     assert history[-1] == ("M", "D*")
+
+
+def test_ucas_applicants_regraded_results_are_flagged_for_the_change_feed(cycle) -> None:
+    reg = cycle.cert_registration
+    Registration.objects.filter(pk=reg.pk).update(ucas_applicant=True)
+    other = make_registration(make_learner(cycle.centre_a), cycle.cert, cycle.series)
+    for registration in (reg, other):
+        report(registration, "1", "M")
+        report(registration, "2", "M")
+        Claim.objects.create(registration=registration,
+                             claimed_at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC))
+    award(cycle.series)
+    assert result_of(reg).ucas_changed and not result_of(other).ucas_changed
+    QualificationResult.objects.update(ucas_changed=False)  # as after a send to UCAS
+    award(cycle.series)  # nothing changed: nothing to send
+    assert not result_of(reg).ucas_changed
+    for registration in (reg, other):
+        UnitResult.objects.filter(registration=registration, unit__code="business-2").update(
+            grade="D")
+    award(cycle.series)
+    assert result_of(reg).ucas_changed and not result_of(other).ucas_changed
+    QualificationResult.objects.update(ucas_changed=False)
+    result_decline(registration=reg, actor=None, consent_note="Signed form")  # one by one
+    assert result_of(reg).ucas_changed
 
 
 def test_only_one_run_per_series_can_be_queued_at_a_time(cycle) -> None:
