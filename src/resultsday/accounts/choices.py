@@ -44,6 +44,10 @@ class AuditAction(models.TextChoices):
     CLAIM_SUBMITTED = "claim.submitted", "Full award claim made"
     RESULT_DECLINED = "result.declined", "Grade declined to resit"
     API_TOKEN_CREATED = "api_token.created", "API key created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API key revoked"
+    ADMIN_ADDED = "admin.added", "Added in the admin site"
+    ADMIN_CHANGED = "admin.changed", "Changed in the admin site"
+    ADMIN_DELETED = "admin.deleted", "Deleted in the admin site"
     CHECKPOINT_CONFIRMED = "checkpoint.confirmed", "Checkpoint answers recorded"
     CHECKPOINT_DECLARED = "checkpoint.declared", "Checkpoint declared by the head of centre"
     RESULT_RELEASED_AT_DISCRETION = (

@@ -135,6 +135,25 @@ def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiT
     return token, secret
 
 
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> bool:
+    """Revoke an API key from now on (refused at its next call). False if it already was."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        return False
+    token.revoked_at = now
+    audit_record(
+        actor=actor,
+        action=AuditAction.API_TOKEN_REVOKED,
+        summary=f"API key {token.prefix}… of {token.user.get_username()} revoked",
+        obj=token,
+        after={"revoked_at": now.isoformat()},
+    )
+    return True
+
+
 # An API key's "last used" is kept to the hour: enough to spot a key nobody uses any more (the
 # admin lists it), and on results day, when each learner's app asks again and again, the
 # request stays a read (measured: a write on nearly every call cost about 13% of the API

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from resultsday.accounts.admin import ReadOnlyAdmin
 from resultsday.awarding.models import Claim, QualificationResult, QualificationResultVersion
 
 
@@ -16,7 +17,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(QualificationResult)
-class QualificationResultAdmin(admin.ModelAdmin):
+class QualificationResultAdmin(ReadOnlyAdmin):
     """Read-only: a result changes only through an awarding run, which writes an immutable
     version with its reason, flags the UCAS feed and refreshes the learners' results cache."""
 
@@ -25,18 +26,9 @@ class QualificationResultAdmin(admin.ModelAdmin):
     raw_id_fields = ["registration"]
     inlines = [VersionInline]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ReadOnlyAdmin):
     list_display = ["registration", "claimed_at", "is_late"]
     list_filter = ["is_late"]
     raw_id_fields = ["registration", "claimed_by"]

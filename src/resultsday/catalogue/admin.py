@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
+from resultsday.accounts.admin import AuditedAdmin
+from resultsday.accounts.choices import AuditAction
+from resultsday.accounts.services import audit_record
 from resultsday.catalogue.models import (
     AwardingOrganisation,
     KeyDate,
@@ -13,13 +17,13 @@ from resultsday.release.cache import all_results_changed
 
 
 @admin.register(AwardingOrganisation)
-class AwardingOrganisationAdmin(admin.ModelAdmin):
+class AwardingOrganisationAdmin(AuditedAdmin):
     list_display = ["code", "name", "is_demo"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Suite)
-class SuiteAdmin(admin.ModelAdmin):
+class SuiteAdmin(AuditedAdmin):
     list_display = ["code", "name", "awarding_organisation"]
 
 
@@ -30,7 +34,7 @@ class QualificationUnitInline(admin.TabularInline):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(AuditedAdmin):
     list_display = ["qn", "title", "size_glh", "level", "results_day_type", "is_active"]
     list_filter = ["suite", "results_day_type", "level"]
     search_fields = ["qn", "title"]
@@ -38,7 +42,7 @@ class QualificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdmin):
     list_display = ["code", "number", "title", "glh", "assessment", "suite"]
     list_filter = ["suite", "assessment"]
     search_fields = ["code", "title"]
@@ -50,11 +54,47 @@ class KeyDateInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(AuditedAdmin):
     list_display = ["code", "name", "awarding_organisation", "is_demo"]
     inlines = [KeyDateInline]
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        """Key dates (release times among them: they decide the embargo) are audited one by
+        one with their value before and after."""
+        if formset.model is not KeyDate:
+            return super().save_formset(request, form, formset, change)
+        # By the form's instance: a deleted one has lost its id by the time it is audited.
+        before = {
+            id(f.instance): _key_date_values(KeyDate.objects.get(pk=f.instance.pk))
+            for f in formset.initial_forms if f.instance.pk is not None
+        }
+        result = super().save_formset(request, form, formset, change)
+        for key_date in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+            _key_date_audit(request, key_date, before.get(id(key_date)), _key_date_values(key_date))
+        for key_date in formset.deleted_objects:
+            _key_date_audit(request, key_date, before.get(id(key_date)), None)
+        return result
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)
         # Release times are key dates: cached learner results carry them, so drop them all.
         all_results_changed()
+
+
+def _key_date_values(key_date: KeyDate) -> dict[str, str]:
+    return {"kind": key_date.kind, "applies_to": key_date.applies_to,
+            "at": key_date.at.isoformat(), "source": key_date.source}
+
+
+def _key_date_audit(
+    request: HttpRequest, key_date: KeyDate, before: dict[str, str] | None,
+    after: dict[str, str] | None,
+) -> None:
+    at = "removed" if after is None else f"set to {after['at']}"
+    audit_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action=AuditAction.SERIES_KEY_DATE_SET, obj=key_date.series,
+        awarding_organisation=key_date.series.awarding_organisation,
+        summary=f"{key_date} ({key_date.get_applies_to_display()}) {at}",
+        before=before, after=after,
+    )

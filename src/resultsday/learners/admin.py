@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from resultsday.accounts.admin import ReadOnlyAdmin
 from resultsday.learners.models import (
     Entry,
     Learner,
@@ -10,7 +11,7 @@ from resultsday.learners.models import (
 
 
 @admin.register(Learner)
-class LearnerAdmin(admin.ModelAdmin):
+class LearnerAdmin(ReadOnlyAdmin):
     list_display = ["candidate_number", "last_name", "first_name", "uln", "centre", "is_demo"]
     search_fields = ["last_name", "first_name", "uln", "uci", "candidate_number"]
     list_select_related = ["centre"]
@@ -18,7 +19,7 @@ class LearnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdmin):
     list_display = ["learner", "qualification", "series", "status", "is_late", "ucas_applicant"]
     list_filter = ["status", "series", "is_late"]
     raw_id_fields = ["learner", "topped_up_from"]
@@ -26,20 +27,20 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(ReadOnlyAdmin):
     list_display = ["registration", "unit", "series", "status", "is_late"]
     raw_id_fields = ["registration"]
 
 
 @admin.register(LearnerInvitation)
-class LearnerInvitationAdmin(admin.ModelAdmin):
+class LearnerInvitationAdmin(ReadOnlyAdmin):
     list_display = ["learner", "email", "created_at", "expires_at", "used_at", "revoked_at"]
     raw_id_fields = ["learner", "invited_by"]
     exclude = ["token_hash"]
 
 
 @admin.register(LearnerAccessCode)
-class LearnerAccessCodeAdmin(admin.ModelAdmin):
+class LearnerAccessCodeAdmin(ReadOnlyAdmin):
     list_display = ["learner", "issued_at", "last_used_at"]
     raw_id_fields = ["learner", "issued_by"]
     exclude = ["code_hash"]
