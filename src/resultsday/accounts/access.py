@@ -154,22 +154,26 @@ def user_with_principal(*, user_id: int) -> User | None:
     return _users_with_principals("u.{pk} = %s", [user_id])
 
 
-def user_for_api_key(*, key_hash: str) -> tuple[User, int, dt.datetime | None] | None:
-    """The active user holding the unrevoked API key with this hash, with their principal,
-    the key's id and when it was last used; from one statement, like `user_with_principal`."""
+def user_for_api_key(
+    *, key_hash: str, now: dt.datetime
+) -> tuple[User, int, dt.datetime | None, bool] | None:
+    """The active user holding the unrevoked, unexpired API key with this hash, with their
+    principal, the key's id, when it was last used and whether it is read-only; from one
+    statement, like `user_with_principal`."""
     from resultsday.accounts.models import ApiToken
 
+    field = ApiToken._meta.get_field
     found = _users_with_principals(
-        "t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s",
-        [key_hash, True],
+        "t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND u.is_active = %s",
+        [key_hash, now, True],
         join=f"JOIN {ApiToken._meta.db_table} t ON t.user_id = u.{{pk}}",
-        extra="t.id, t.last_used_at",
-        extra_fields=(ApiToken._meta.get_field("id"), ApiToken._meta.get_field("last_used_at")),
+        extra="t.id, t.last_used_at, t.read_only",
+        extra_fields=(field("id"), field("last_used_at"), field("read_only")),
     )
     if found is None:
         return None
-    token_id, last_used_at = found._resultsday_extra  # type: ignore[attr-defined]
-    return found, token_id, last_used_at
+    token_id, last_used_at, read_only = found._resultsday_extra  # type: ignore[attr-defined]
+    return found, token_id, last_used_at, bool(read_only)
 
 
 @functools.cache

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from resultsday.accounts.choices import AO_ROLES, CENTRE_ROLES, AuditAction, Role
 
@@ -106,8 +109,20 @@ class AuditEvent(models.Model):
             return self.action
 
 
+#: How long an API key works unless its holder chooses a shorter time (our policy, not an
+#: official figure): a key left in an old MIS export stops working on its own.
+API_KEY_LIFETIME = dt.timedelta(days=365)
+
+
+def api_key_expiry() -> dt.datetime:
+    return timezone.now() + API_KEY_LIFETIME
+
+
 class ApiToken(models.Model):
-    """A key an MIS uses to call /api/v1 as a user. Only a hash of the secret is stored."""
+    """A key an MIS uses to call /api/v1 as a user. Only a hash of the secret is stored.
+
+    It works until it expires or is revoked, and a read-only key can only read (GET).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, help_text="What the key is for, e.g. 'SIMS export'.")
@@ -116,6 +131,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(default=api_key_expiry)
+    read_only = models.BooleanField(
+        default=False, help_text="Can only read: any call that would change data is refused."
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from resultsday.accounts.choices import AuditAction, Role
-from resultsday.accounts.models import ApiToken, AuditEvent, Membership, User
+from resultsday.accounts.models import API_KEY_LIFETIME, ApiToken, AuditEvent, Membership, User
 from resultsday.core.db import rows_insert
 
 __all__ = ["audit_event", "audit_record", "audit_record_many", "rows_insert"]
@@ -114,23 +114,35 @@ def membership_grant(
     return membership
 
 
-def api_token_create(*, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
-    """Make an API key for `user`. Returns the token row and the secret, shown only once."""
+def api_token_create(
+    *, actor: User | None, user: User, name: str, lifetime: dt.timedelta = API_KEY_LIFETIME,
+    read_only: bool = False,
+) -> tuple[ApiToken, str]:
+    """Make an API key for `user`, working for `lifetime` (at most a year). Returns the token
+    row and the secret, shown only once."""
     import hashlib
     import secrets
 
+    from django.utils import timezone
+
+    if not dt.timedelta(0) < lifetime <= API_KEY_LIFETIME:
+        raise ValueError(f"An API key works for up to {API_KEY_LIFETIME.days} days.")
     secret = f"rd_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
         user=user,
         name=name,
         prefix=secret[:11],
         key_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        expires_at=timezone.now() + lifetime,
+        read_only=read_only,
     )
     audit_record(
         actor=actor,
         action=AuditAction.API_TOKEN_CREATED,
-        summary=f"API key {token.prefix}… created for {user.get_username()}",
+        summary=f"{'Read-only API key' if read_only else 'API key'} {token.prefix}… created "
+        f"for {user.get_username()}, working until {token.expires_at:%Y-%m-%d}",
         obj=token,
+        after={"name": name, "expires_at": token.expires_at.isoformat(), "read_only": read_only},
     )
     return token, secret
 
@@ -161,23 +173,29 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> bool:
 TOKEN_LAST_USED_RESOLUTION = dt.timedelta(hours=1)
 
 
-def api_token_authenticate(*, secret: str) -> User | None:
-    """The active user holding this unrevoked API key (with their principal), or None.
+def api_token_authenticate(*, secret: str, writes: bool = False) -> User | None:
+    """The active user holding this unrevoked, unexpired API key (with their principal), or
+    None. `writes`: the call would change data, which a read-only key may not do.
 
     Read from the database on every call, so a revoked key or a deactivated user is refused at
     once; one statement (`accounts.access.user_for_api_key`) rather than ORM query building.
     """
     import hashlib
 
+    from django.core.exceptions import PermissionDenied
     from django.utils import timezone
 
     from resultsday.accounts.access import user_for_api_key
 
-    found = user_for_api_key(key_hash=hashlib.sha256(secret.encode()).hexdigest())
+    now = timezone.now()
+    found = user_for_api_key(key_hash=hashlib.sha256(secret.encode()).hexdigest(), now=now)
     if found is None:
         return None
-    user, token_id, last_used_at = found
-    now = timezone.now()
+    user, token_id, last_used_at, read_only = found
+    if read_only and writes:
+        raise PermissionDenied(
+            "This API key can only read. Make a key that can change data on your API keys page."
+        )
     if last_used_at is None or now - last_used_at >= TOKEN_LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return user

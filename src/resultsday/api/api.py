@@ -17,10 +17,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from resultsday.accounts.services import api_token_authenticate
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(secret=token)
+        user = api_token_authenticate(secret=token, writes=request.method not in SAFE_METHODS)
         if user is None:
             return None
         request.user = user

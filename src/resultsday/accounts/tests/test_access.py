@@ -134,6 +134,8 @@ NOT_CENTRE_DATA = {
         "AO staff of that AO only; centre staff get 403 (release/tests/test_pages)",
     "invitation/<str:token>/":
         "Public: a learner's one-time invitation link (learners/tests/test_sign_in)",
+    "account/api-keys/<int:pk>/revoke/":
+        "The key's own holder only; anyone else gets 404 (accounts/tests/test_api_keys)",
 }
 
 
