@@ -49,7 +49,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         form = ApiKeyForm()
     response = render(request, "accounts/api_keys.html", {
         "form": form, "made": made, "secret": secret, "now": timezone.now(),
-        "keys": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+        "keys": ApiToken.objects.filter(user=request.user.pk).order_by("-created_at"),
     })
     if secret is not None:
         response["Cache-Control"] = "no-store"  # the secret is shown this once
@@ -59,7 +59,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @signed_in
 @require_POST
 def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = get_object_or_404(ApiToken, pk=pk, user_id=request.user.pk)
     if api_token_revoke(actor=request.user, token=token):  # type: ignore[arg-type]
         messages.success(request, f"API key {token.prefix}… revoked: it no longer works.")
     return redirect("accounts:api_keys")
