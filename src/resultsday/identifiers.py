@@ -35,6 +35,7 @@ __all__ = [
     "check_ucas_personal_id",
     "check_uci",
     "check_uln",
+    "control_characters",
     "edi_candidate_name",
     "qn_check_character",
     "uci_check_letter",
@@ -416,42 +417,74 @@ def _characters_outside_edi_set(value: str) -> list[str]:
     return sorted({c for c in value if _EDI_NAME_CHARACTERS.fullmatch(c) is None})
 
 
-def _check_name_part(raw: str, *, label: str, max_length: int, required: bool) -> Check:
+# C0 controls, DEL and C1 controls (Unicode category Cc). No name contains one; they come from
+# copying out of other programs, are invisible on a page, and XLSX files cannot store most of
+# them (an export with one fails), so they are refused, not stripped.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def control_characters(value: str) -> list[str]:
+    """The control characters (C0, DEL, C1) in ``value``, as ``U+0007`` codes, in order."""
+    found = dict.fromkeys(m.group() for m in _CONTROL_CHARACTERS.finditer(value))
+    return [f"U+{ord(c):04X}" for c in found]
+
+
+def _check_name_part(
+    raw: str, *, label: str, pearson_length: int, max_length: int | None, required: bool
+) -> Check:
     value = raw.strip()
     if not value:
         return _pass("") if not required else _fail("", f"Enter the learner's {label}")
+    controls = control_characters(value)
+    if controls:
+        what, it = ("a control character", "it") if len(controls) == 1 else ("control characters", "them")
+        return _fail(
+            value,
+            f"The {label} includes {what} ({', '.join(controls)}), which a name cannot contain: "
+            f"delete {it} and type the name again",
+        )
+    if max_length is not None and len(value) > max_length:
+        return _fail(
+            value,
+            f"The {label} is {len(value)} characters long: enter {max_length} characters or fewer",
+        )
+    warnings = []
     outside = _characters_outside_edi_set(value)
     if outside:
-        shown = " ".join(outside)
-        return _pass(
-            value,
-            f"The {label} includes {shown}, which exam data files cannot carry "
+        warnings.append(
+            f"The {label} includes {' '.join(outside)}, which exam data files cannot carry "
             f"(only {_EDI_NAME_CHARACTERS_TEXT}): check how the name is recorded with the "
-            "awarding organisation",
+            "awarding organisation"
         )
-    if len(value) > max_length:
-        return _pass(
-            value,
-            f"Pearson registrations allow {max_length} characters for the {label} and this "
-            f"has {len(value)}: check how the name is recorded with Pearson",
+    if len(value) > pearson_length:
+        warnings.append(
+            f"Pearson registrations allow {pearson_length} characters for the {label} and this "
+            f"has {len(value)}: check how the name is recorded with Pearson"
         )
-    return _pass(value)
+    return _pass(value, "; ".join(warnings) or None)
 
 
-def check_surname(raw: str, *, required: bool = True) -> Check:
-    """Check a learner's surname. Blank fails (when required); everything else passes.
+def check_surname(raw: str, *, required: bool = True, max_length: int | None = None) -> Check:
+    """Check a learner's surname.
 
+    Fails when blank (if required), when it holds a control character (C0, DEL or C1: no name
+    has one, and XLSX files cannot store them) and when it is longer than ``max_length`` (the
+    longest the caller can store; project choice, no exchange format sets it).
     The stored name is the learner's real name, so exchange limits are warnings only:
     characters outside the EDI name set (§1.5 [ASPEN]) and more than 30 characters (Pearson
     registration limit, §2.6). Only surrounding whitespace is removed; case is kept.
     """
-    return _check_name_part(raw, label="surname", max_length=PEARSON_SURNAME_MAX_LENGTH, required=required)
+    return _check_name_part(
+        raw, label="surname", pearson_length=PEARSON_SURNAME_MAX_LENGTH, max_length=max_length,
+        required=required,
+    )
 
 
-def check_forenames(raw: str, *, required: bool = True) -> Check:
+def check_forenames(raw: str, *, required: bool = True, max_length: int | None = None) -> Check:
     """Check a learner's forenames, as :func:`check_surname` (Pearson limit 20 characters, §2.6)."""
     return _check_name_part(
-        raw, label="forenames", max_length=PEARSON_FORENAMES_MAX_LENGTH, required=required
+        raw, label="forenames", pearson_length=PEARSON_FORENAMES_MAX_LENGTH,
+        max_length=max_length, required=required,
     )
 
 

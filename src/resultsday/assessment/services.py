@@ -42,6 +42,7 @@ from resultsday.identifiers import (
     check_candidate_number,
     check_centre_number,
     check_qualification_number,
+    control_characters,
 )
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Learner, Registration
@@ -233,11 +234,11 @@ class _GradeBatch:
         for index, entry in enumerate(self.entries):
             key = (entry.registration.pk, entry.unit.pk)
             if key in seen:
+                # Its other problems are listed too: the row kept may be this one.
                 problems.append(EntryProblem(
                     index, "unit", f"this repeats {seen[key].label}: remove one of them"
                 ))
-                continue
-            seen[key] = entry
+            seen.setdefault(key, entry)
             problems += [
                 EntryProblem(index, p.field, p.message)
                 for p in unit_grade_problems(
@@ -480,6 +481,8 @@ class _GradeRowReader:
     def unit_elsewhere(self, qualification: Qualification, number: str) -> Unit | None:
         """A unit of the qualification's suite with this number (same sector first), if any."""
         key = (qualification.pk, number)
+        if control_characters(number):  # no unit has one, and PostgreSQL cannot compare NUL
+            return None
         if key not in self.suite_units:
             units = sorted(
                 Unit.objects.filter(suite_id=qualification.suite_id, number=number),
@@ -926,8 +929,10 @@ MARK_COLUMNS: tuple[Column, ...] = (
            "number. Leave blank if you do not want the check", "1000000019"),
     Column("qualification_qn", True, "The Ofqual qualification number (QN) the learner is "
            "registered on", "601/7157/7"),
+    # Signed numbers are let through the reader so that -1 gets the range message: the reader's
+    # "remove the -" would turn it into a different mark.
     Column("raw_mark", True, "The raw mark: a whole number from 0 to the assessment's maximum "
-           "mark", "44"),
+           "mark", "44", allow_signed_numbers=True),
 )
 
 
@@ -963,6 +968,7 @@ class MarksOutcome:
 
 
 _RAW_MARK = re.compile(r"[0-9]+")
+_SIGNED_WHOLE_NUMBER = re.compile(r"[+-][0-9]+")
 
 
 class _MarkReader:
@@ -997,11 +1003,15 @@ class _MarkReader:
                 centre__number__in=known_centres, candidate_number__in={k[1] for k in keys}
             ).select_related("centre")
         }
-        registered = set(
-            Registration.objects.filter(
-                learner__in=list(learners.values()), qualification__qn__in={k[2] for k in keys}
-            ).values_list("learner_id", "qualification__qn")
-        )
+        # Each learner's registrations on these QNs, by status: a withdrawn or topped-up one
+        # keeps its entries but can have no mark, and says so rather than "no entry".
+        registered: dict[tuple[int, str], dict[str, Registration]] = {}
+        for registration in Registration.objects.filter(
+            learner__in=list(learners.values()), qualification__qn__in={k[2] for k in keys}
+        ).select_related("qualification", "topped_up_to__qualification").order_by("pk"):
+            registered.setdefault(
+                (registration.learner_id, registration.qualification.qn), {}
+            )[registration.status] = registration
         reasons = {}
         for key in keys:
             centre, candidate, qn = key
@@ -1021,6 +1031,11 @@ class _MarkReader:
                     "qualification_qn", f"{learner.full_name} (candidate {candidate} at centre "
                     f"{centre}) has no registration on {qn}: check the QN",
                 )
+            elif (reason := self._not_current(
+                registered[learner.pk, qn], f"{learner.full_name} (candidate {candidate} at "
+                f"centre {centre})", qn,
+            )) is not None:
+                reasons[key] = reason
             else:
                 reasons[key] = GradeProblem(
                     "qualification_qn", f"{learner.full_name} (candidate {candidate} at centre "
@@ -1028,6 +1043,29 @@ class _MarkReader:
                     "entered learners can have a mark",
                 )
         return reasons
+
+    def _not_current(
+        self, by_status: dict[str, Registration], who: str, qn: str
+    ) -> GradeProblem | None:
+        """Why a learner with no current registration on the QN cannot have a mark, if so."""
+        if RegistrationStatus.ACTIVE in by_status or RegistrationStatus.CERTIFICATED in by_status:
+            return None
+        topped_up = by_status.get(RegistrationStatus.TOPPED_UP)
+        if topped_up is not None:
+            larger = getattr(topped_up, "topped_up_to", None)
+            if larger is not None:
+                return GradeProblem(
+                    "qualification_qn", f"{who} was topped up from {qn} to "
+                    f"{larger.qualification.qn}, which now holds their entries: enter "
+                    f"{larger.qualification.qn} as the QN",
+                )
+        if RegistrationStatus.WITHDRAWN in by_status:
+            return GradeProblem(
+                "qualification_qn", f"{who} has been withdrawn from {qn}, so cannot have a "
+                f"mark for {self.unit} in {self.series}: remove the row (if they did sit the "
+                "assessment, check the withdrawal with the centre)",
+            )
+        return None
 
 
 def _marks_read(
@@ -1049,15 +1087,21 @@ def _marks_read(
         bad = [(name, check) for name, check in checks if not check.ok]
         problems += [(index, GradeProblem(name, check.message or "")) for name, check in bad]
         text = row.raw_mark.strip()
-        if not _RAW_MARK.fullmatch(text):
+        out_of_range = GradeProblem(
+            "raw_mark", f"The raw mark must be from 0 to {boundary.max_mark}, the maximum "
+            f"mark for {unit} in {series}",
+        )
+        if _SIGNED_WHOLE_NUMBER.fullmatch(text):
+            problems.append((index, out_of_range if int(text) < 0 else GradeProblem(
+                "raw_mark", f"Enter the raw mark as a whole number from 0 to "
+                f"{boundary.max_mark}, without a sign",
+            )))
+        elif not _RAW_MARK.fullmatch(text):
             problems.append((index, GradeProblem(
                 "raw_mark", f"Enter the raw mark as a whole number from 0 to {boundary.max_mark}"
             )))
         elif int(text) > boundary.max_mark:
-            problems.append((index, GradeProblem(
-                "raw_mark", f"The raw mark must be from 0 to {boundary.max_mark}, the maximum "
-                f"mark for {unit} in {series}",
-            )))
+            problems.append((index, out_of_range))
         else:
             marks[index] = int(text)
         if bad:

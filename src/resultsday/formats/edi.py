@@ -1292,10 +1292,18 @@ def _read_structure(data: bytes, *, kind: _Kind, filename: str | None, max_bytes
 def _check_length(reading: _Reading, kind: _Kind, number: int, line: str, record_type: RecordType) -> bool:
     if kind.exact_length is not None:
         if len(line) != kind.exact_length:
+            # Short lines are nearly always a text editor's doing: records end in spaces, which
+            # editors remove on saving.
+            advice = (
+                "Export the file again from your MIS; do not open and save it in a text editor, "
+                "which removes the trailing spaces"
+                if len(line) < kind.exact_length
+                else "Export the file again from your MIS, and do not change it before uploading"
+            )
             reading.problem(
                 number,
                 f"Line {number} is {len(line)} characters long: every record in {kind.file} is "
-                f"{kind.exact_length} characters",
+                f"{kind.exact_length} characters. {advice}",
             )
             return False
         return True
@@ -1304,7 +1312,8 @@ def _check_length(reading: _Reading, kind: _Kind, number: int, line: str, record
         reading.problem(
             number,
             f"Line {number} is {len(line)} characters long: a record of type {record_type} in "
-            f"{kind.file} needs at least {needed}",
+            f"{kind.file} needs at least {needed}. Download the file again; do not open and "
+            "save it in a text editor, which removes the trailing spaces",
         )
         return False
     return True

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,6 +116,11 @@ class _RawRow(NamedTuple):
     cells: list[_Cell]
 
 
+class _Grid(NamedTuple):
+    rows: list[_RawRow]  # of a CSV, or of a workbook's first sheet
+    other_sheets: tuple[ImportProblem, ...]  # one for each other sheet that holds data
+
+
 _BLANK = _Cell("")
 
 
@@ -135,11 +141,14 @@ def read_table(
     Row 1 must hold the column headings. Headings are matched to ``columns`` ignoring case and
     surrounding spaces; columns may be in any order. Unknown, duplicated or missing required
     headings are all reported and no rows are returned. Rows that are entirely blank are
-    skipped (their numbers are still counted). For XLSX, the first worksheet is read.
+    skipped (their numbers are still counted). For XLSX, the first worksheet is read; any other
+    sheet holding data (apart from our template's notes sheet) is reported and no rows are
+    returned, since its rows would otherwise be left out.
 
     Each cell is reported if it holds a formula, an error value (like #N/A), a blank in a
-    required column, or text starting with = + - or @ (unless the column allows signed numbers
-    and the value is one). Values in columns without a heading are reported too.
+    required column, an invisible control character (C0 other than tab and line breaks, DEL,
+    C1), or text starting with = + - or @ (unless the column allows signed numbers and the
+    value is one). Values in columns without a heading are reported too.
     """
     if not columns:
         raise ValueError("read_table needs at least one expected column")
@@ -155,9 +164,10 @@ def read_table(
                 "The selected file is an Excel workbook with a .csv name: "
                 "save it as CSV UTF-8, or upload it with its .xlsx name"
             )
-        raw_rows_or_problem = _csv_rows(data)
+        csv_rows = _csv_rows(data)
+        grid = csv_rows if isinstance(csv_rows, ImportProblem) else _Grid(csv_rows, ())
     elif suffix == ".xlsx":
-        raw_rows_or_problem = _xlsx_rows(data, max_unpacked_bytes=max_unpacked_bytes)
+        grid = _xlsx_rows(data, max_unpacked_bytes=max_unpacked_bytes)
     elif suffix == ".xls":
         return _file_problem(
             "The selected file is an old Excel (.xls) workbook: save it as .xlsx or as CSV UTF-8"
@@ -165,9 +175,15 @@ def read_table(
     else:
         return _file_problem("The selected file must be a CSV or an Excel (.xlsx) file")
 
-    if isinstance(raw_rows_or_problem, ImportProblem):
-        return ImportTable(rows=(), problems=(raw_rows_or_problem,))
-    return _rows_from_grid(raw_rows_or_problem, columns)
+    if isinstance(grid, ImportProblem):
+        return ImportTable(rows=(), problems=(grid,))
+    if not grid.other_sheets:
+        return _rows_from_grid(grid.rows, columns)
+    # Data on another sheet: nothing is imported. The first sheet's problems are listed too,
+    # unless it is empty (the rows are all elsewhere), so the file can be fixed in one go.
+    if all(not c.text.strip() for raw in grid.rows for c in raw.cells):
+        return ImportTable(rows=(), problems=grid.other_sheets)
+    return ImportTable(rows=(), problems=grid.other_sheets + _rows_from_grid(grid.rows, columns).problems)
 
 
 # ------------------------------------------------------------------------------------------
@@ -217,7 +233,44 @@ def _csv_rows(data: bytes) -> list[_RawRow] | ImportProblem:
 # ------------------------------------------------------------------------------------------
 
 
-def _xlsx_rows(data: bytes, *, max_unpacked_bytes: int) -> list[_RawRow] | ImportProblem:
+_TEMPLATE_NOTES_HEADING = "How to fill in this template"
+"""Cell A1 of the notes sheet of our XLSX templates (``safe_output.template_xlsx``): the one
+sheet besides the first that may hold something."""
+
+
+def _sheet_has_data(sheet: object) -> bool:
+    for row in sheet.iter_rows(values_only=True):  # type: ignore[attr-defined]
+        for value in row:
+            if value is not None and (not isinstance(value, str) or value.strip()):
+                return True
+    return False
+
+
+def _other_sheet_problems(workbook: object) -> tuple[ImportProblem, ...]:
+    """Only the first sheet is read, so rows on any other sheet would be left out without a
+    word: each other sheet holding data is reported (a template's notes sheet is not)."""
+    sheets = workbook.worksheets  # type: ignore[attr-defined]
+    first = sheets[0].title
+    problems = []
+    for sheet in sheets[1:]:
+        sheet.reset_dimensions()
+        first_cell = next(sheet.iter_rows(max_row=1, max_col=1, values_only=True), (None,))[0]
+        if first_cell == _TEMPLATE_NOTES_HEADING or not _sheet_has_data(sheet):
+            continue
+        hidden = "" if getattr(sheet, "sheet_state", "visible") == "visible" else " (hidden)"
+        problems.append(
+            ImportProblem(
+                None,
+                None,
+                None,
+                f"Sheet '{sheet.title}'{hidden} has data: only the first sheet, '{first}', is "
+                f"read — move the rows to it and delete sheet '{sheet.title}'",
+            )
+        )
+    return tuple(problems)
+
+
+def _xlsx_rows(data: bytes, *, max_unpacked_bytes: int) -> _Grid | ImportProblem:
     cannot_open = ImportProblem(
         None,
         None,
@@ -250,11 +303,12 @@ def _xlsx_rows(data: bytes, *, max_unpacked_bytes: int) -> list[_RawRow] | Impor
             _RawRow(number, [_xlsx_cell(cell) for cell in row])
             for number, row in enumerate(sheet.iter_rows(min_row=1, min_col=1), start=1)
         ]
+        other_sheets = _other_sheet_problems(workbook)
     except Exception:
         return cannot_open
     finally:
         workbook.close()
-    return rows
+    return _Grid(rows, other_sheets)
 
 
 def _xlsx_cell(cell: object) -> _Cell:
@@ -402,6 +456,17 @@ def _match_headings(
     return positions, problems
 
 
+# Control characters other than tab and line breaks (C0, DEL, C1): invisible, so nobody
+# typed one on purpose; XLSX files cannot store most of them (an export of the value would
+# fail) and PostgreSQL cannot store or even look up text holding NUL. Tabs and line breaks
+# are visible in a cell and kept; the caller's checks of each field decide on them.
+_INVISIBLE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_characters(value: str) -> list[str]:
+    return [f"U+{ord(c):04X}" for c in dict.fromkeys(_INVISIBLE_CONTROL.findall(value))]
+
+
 def _cell_problem(column: Column, row: int, letter: str, cell: _Cell, value: str) -> ImportProblem | None:
     where = f"{column.name} in row {row} (cell {letter}{row})"
     if cell.kind is _Kind.FORMULA:
@@ -418,6 +483,17 @@ def _cell_problem(column: Column, row: int, letter: str, cell: _Cell, value: str
         if column.required:
             return ImportProblem(row, column.name, value, f"Enter the {column.name} in row {row}")
         return None
+    controls = _control_characters(value)
+    if controls:
+        what, it = ("an invisible control character", "it") if len(controls) == 1 else (
+            "invisible control characters", "them"
+        )
+        return ImportProblem(
+            row,
+            column.name,
+            value,
+            f"{where} contains {what} ({', '.join(controls)}): type the value again without {it}",
+        )
     if value.startswith(FORMULA_PREFIXES):
         if column.allow_signed_numbers and SIGNED_NUMBER.fullmatch(value):
             return None

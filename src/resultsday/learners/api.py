@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
 
 from resultsday.accounts.access import (
     get_centre_for_user,
@@ -25,6 +25,8 @@ from resultsday.learners.services import (
     RegistrationError,
     entry_create,
     entry_withdraw,
+    learner_details_warnings,
+    qn_doubt,
     registration_create,
     registration_create_with_new_learner,
     registration_top_up,
@@ -39,6 +41,15 @@ READ = Permission.CENTRE_LEARNERS_READ
 
 class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL cannot store or compare text holding NUL: refuse it here (422), before a
+        # lookup or a write fails with a server error.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL character (\\u0000): remove it")
+        return value
 
 
 class LearnerOut(Schema):
@@ -109,6 +120,21 @@ class RegistrationOut(Schema):
         )
 
 
+class WarningOut(Schema):
+    """A doubt about what was sent that did not stop it: `field` names the request field."""
+
+    field: str
+    message: str
+
+
+class RegistrationAddedOut(RegistrationOut):
+    """The new registration, with `warnings`: doubts about the new learner's details that did
+    not stop the registration (a name exam data files cannot carry, a UCI whose check letter
+    could not be checked). Check them with the learner's record."""
+
+    warnings: list[WarningOut]
+
+
 def _unprocessable(error: RegistrationError) -> HttpError:
     return HttpError(422, str(error))  # every problem, joined with "; "
 
@@ -146,12 +172,12 @@ def centre_registrations(
 
 @router.post(
     "/centres/{number}/registrations",
-    response={201: RegistrationOut},
+    response={201: RegistrationAddedOut},
     summary="Register one learner (existing by learner_id, or new) on a qualification",
 )
 def registration_add(
     request: HttpRequest, number: str, payload: RegistrationIn
-) -> Status[RegistrationOut]:
+) -> Status[RegistrationAddedOut]:
     api_require(request, WRITE)
     centre = get_centre_for_user(request, number, WRITE)
     if (payload.learner_id is None) == (payload.learner is None):
@@ -165,6 +191,7 @@ def registration_add(
     if qualification is None:
         raise HttpError(
             422, f"There is no qualification {qn.value} that your centre is approved to offer"
+            + qn_doubt(qn)
         )
     series = Series.objects.filter(
         awarding_organisation=qualification.awarding_organisation, code=payload.series_code
@@ -175,22 +202,28 @@ def registration_add(
             f"{qualification.awarding_organisation.name}"
         )
     actor = request.user
+    warnings: list[WarningOut] = []
     try:
         if payload.learner is not None:
             new = payload.learner
+            details = LearnerDetails(
+                candidate_number=new.candidate_number, first_name=new.first_name,
+                last_name=new.last_name, date_of_birth=new.date_of_birth, uln=new.uln,
+                uci=new.uci, ucas_personal_id=new.ucas_personal_id,
+            )
             registration = registration_create_with_new_learner(
                 actor=actor,  # type: ignore[arg-type]
                 centre=centre,
-                details=LearnerDetails(
-                    candidate_number=new.candidate_number, first_name=new.first_name,
-                    last_name=new.last_name, date_of_birth=new.date_of_birth, uln=new.uln,
-                    uci=new.uci, ucas_personal_id=new.ucas_personal_id,
-                ),
+                details=details,
                 confirmed_different_person=new.confirmed_different_person,
                 qualification=qualification, series=series,
                 ucas_applicant=payload.ucas_applicant,
                 needs_result_to_progress=payload.needs_result_to_progress,
             )
+            warnings += [
+                WarningOut(field=f"learner.{w.field}", message=w.message)
+                for w in learner_details_warnings(details=details)
+            ]
         else:
             learner = get_object_or_404(
                 learners_for_user(request.user, WRITE).filter(centre=centre),
@@ -204,7 +237,9 @@ def registration_add(
             )
     except RegistrationError as exc:
         raise _unprocessable(exc) from exc
-    return Status(201, RegistrationOut.of(registration))
+    return Status(201, RegistrationAddedOut(
+        **RegistrationOut.of(registration).model_dump(), warnings=warnings
+    ))
 
 
 @router.post(
@@ -390,6 +425,7 @@ def registration_top_up_api(
     if to_qualification is None:
         raise HttpError(
             422, f"There is no qualification {qn.value} that your centre is approved to offer"
+            + qn_doubt(qn)
         )
     try:
         target = registration_top_up(

@@ -41,12 +41,14 @@ class SeriesChoiceField(forms.ModelChoiceField):
 
 
 class LearnerDetailsForm(ServiceErrorsMixin, GovukForm):
+    # No max_length on the names: a browser would cut a longer pasted name short without a
+    # word (the maxlength attribute). The service refuses it, saying how long it is.
     first_name = forms.CharField(
-        label="First name", max_length=100,
+        label="First name",
         error_messages={"required": "Enter the learner's first name"},
     )
     last_name = forms.CharField(
-        label="Last name", max_length=100,
+        label="Last name",
         error_messages={"required": "Enter the learner's last name"},
     )
     date_of_birth = forms.DateField(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
 from django.utils import timezone
 
 from resultsday.accounts.choices import AuditAction
@@ -38,6 +39,7 @@ from resultsday.formats.edi import (
 )
 from resultsday.formats.tabular import ImportProblem, ImportRow, read_table
 from resultsday.identifiers import (
+    EDI_NAME_MAX_LENGTH,
     Check,
     check_candidate_number,
     check_forenames,
@@ -109,16 +111,28 @@ _LEARNER_FIELDS = (
 )
 
 
-def learner_details_check(*, details: LearnerDetails) -> tuple[LearnerDetails, list[FieldProblem]]:
-    """Check each identifier and name; return the normalised details and every problem."""
-    checks: dict[str, Check] = {
+def _name_max_length(name: str) -> int | None:
+    """The longest value the learner's field stores, so a longer one is refused, not cut."""
+    field = Learner._meta.get_field(name)
+    return field.max_length if isinstance(field, CharField) else None
+
+
+def _learner_checks(details: LearnerDetails) -> dict[str, Check]:
+    return {
         "candidate_number": check_candidate_number(details.candidate_number),
         "uln": check_uln(details.uln, required=False),
         "uci": check_uci(details.uci, required=False),
-        "first_name": check_forenames(details.first_name),
-        "last_name": check_surname(details.last_name),
+        "first_name": check_forenames(
+            details.first_name, max_length=_name_max_length("first_name")
+        ),
+        "last_name": check_surname(details.last_name, max_length=_name_max_length("last_name")),
         "ucas_personal_id": check_ucas_personal_id(details.ucas_personal_id),
     }
+
+
+def learner_details_check(*, details: LearnerDetails) -> tuple[LearnerDetails, list[FieldProblem]]:
+    """Check each identifier and name; return the normalised details and every problem."""
+    checks = _learner_checks(details)
     problems = [FieldProblem(name, c.message or "") for name, c in checks.items() if not c.ok]
     if details.date_of_birth > timezone.localdate():
         problems.append(FieldProblem("date_of_birth", "Date of birth must be in the past"))
@@ -132,6 +146,15 @@ def learner_details_check(*, details: LearnerDetails) -> tuple[LearnerDetails, l
         ucas_personal_id=checks["ucas_personal_id"].value,
     )
     return normalised, problems
+
+
+def learner_details_warnings(*, details: LearnerDetails) -> list[FieldProblem]:
+    """Doubts about details that pass, to show without blocking: a name exam data files cannot
+    carry, a UCI whose check letter cannot be checked, and the like (identifiers.Check.warning)."""
+    return [
+        FieldProblem(name, c.warning)
+        for name, c in _learner_checks(details).items() if c.ok and c.warning
+    ]
 
 
 def learner_duplicates_check(
@@ -441,7 +464,12 @@ _ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(T00:00:00)?")
 
 @dataclass
 class UploadOutcome:
+    """What an upload did. `warnings` are doubts about rows that do not block them (a name exam
+    data files cannot carry, a UCI whose check letter cannot be checked), shown with the
+    outcome whether or not it was applied."""
+
     problems: list[ImportProblem] = field(default_factory=list)
+    warnings: list[ImportProblem] = field(default_factory=list)
     learners_created: int = 0
     registrations_created: int = 0
     unchanged: int = 0
@@ -513,6 +541,7 @@ class _UploadPlanner:
         self.seen_rows: dict[tuple[str, str], int] = {}
         self.seen_people: dict[str, tuple[int, LearnerDetails]] = {}
         self.seen_ulns: dict[str, tuple[int, str]] = {}
+        self.warnings: list[ImportProblem] = []
 
     def qualification(self, qn: str) -> Qualification | None:
         if qn not in self.qualifications:
@@ -552,6 +581,11 @@ class _UploadPlanner:
         progress = _yes_no(row, "needs_result_to_progress", problems)
 
         qn_check = check_qualification_number(row.values["qualification_qn"])
+        for warning in learner_details_warnings(details=details):
+            name = column_of.get(warning.field or "", warning.field or "")
+            self.warnings.append(ImportProblem(
+                n, name, row.values.get(name, ""), f"Row {n}, {name}: {warning.message}"
+            ))
         qualification = self.qualification(qn_check.value) if qn_check.ok else None
         series = None
         if not qn_check.ok:
@@ -559,7 +593,8 @@ class _UploadPlanner:
         elif qualification is None or qualification.awarding_organisation_id not in self.ao_ids:
             # Another AO's QN reads the same as an unknown one: centres see only their AOs.
             add("qualification_qn", f"There is no qualification {qn_check.value} that your "
-                "centre is approved to offer: check the QN with your awarding organisation")
+                "centre is approved to offer: check the QN with your awarding organisation"
+                + qn_doubt(qn_check))
         elif not qualification.is_active:
             add("qualification_qn", f"{qualification.qn} is closed to new registrations")
         else:
@@ -656,6 +691,16 @@ class _UploadPlanner:
         ), problems
 
 
+def qn_doubt(check: Check) -> str:
+    """The QN check character's doubt, to add to "there is no qualification" (a QN that is in
+    the catalogue is right whatever its check character, which is only INFERRED)."""
+    return f" ({_lower_first(check.warning)})" if check.warning else ""
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def registration_upload(
     *, actor: User | None, centre: Centre, data: bytes, filename: str
 ) -> UploadOutcome:
@@ -675,6 +720,7 @@ def registration_upload(
         outcome.problems.extend(problems)
         if plan is not None:
             planned.append(plan)
+    outcome.warnings = planner.warnings
     if outcome.problems:
         return outcome
     try:
@@ -1030,6 +1076,73 @@ class _PlannedEntry:
     series: Series
 
 
+def _name_keys(text: str) -> set[str]:
+    """What a name is compared by: its letters, case-folded, with accents taken off (é -> e) or
+    with accented letters left out (as an exporter that keeps only A to Z writes them)."""
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+    return {
+        "".join(c for c in form.casefold() if "a" <= c <= "z")
+        for form in (folded, "".join(c for c in text if c.isascii()))
+    }
+
+
+def _edi_name_matches(record: EntryRecord, learner: Learner) -> bool:
+    """Whether the file's SURNAME:FORENAMES is the learner's name. Letters are compared, not
+    case, accents, spaces or punctuation, which exporters write differently; where the
+    learner's name is too long for the field, the file may hold a shorter form of the
+    forenames (the start of them)."""
+    theirs_surname = _name_keys(record.surname)
+    theirs_forenames = _name_keys(record.forenames)
+    if not theirs_surname & _name_keys(learner.last_name):
+        return False
+    ours_forenames = _name_keys(learner.first_name)
+    if theirs_forenames & ours_forenames:
+        return True
+    too_long = len(f"{learner.last_name.strip()}:{learner.first_name.strip()}") > EDI_NAME_MAX_LENGTH
+    return too_long and any(
+        ours.startswith(theirs) for ours in ours_forenames for theirs in theirs_forenames if theirs
+    )
+
+
+def _edi_identity_problems(record: EntryRecord, learner: Learner) -> list[tuple[str, str, str]]:
+    """Why a record may not be this learner, as (field, value, message): a name, date of birth,
+    ULN or UCI that is not theirs. An identifier in the file that the learner does not have
+    is refused too, as in the registration upload: it is added on the learner's page, never
+    dropped."""
+    n, number = record.line or 0, record.candidate_number
+    ours_name = f"{learner.last_name.upper()}:{learner.first_name.upper()}"
+    check = "check the candidate number, or correct the learner's details"
+    problems = []
+    if not _edi_name_matches(record, learner):
+        problems.append(("candidate name", record.candidate_name, (
+            f"Line {n}, candidate name: candidate {number} is {ours_name}, not "
+            f"{record.candidate_name}: {check}"
+        )))
+    ours_birth = edi_date(learner.date_of_birth)
+    if record.date_of_birth != edi_date(None) and record.date_of_birth != ours_birth:
+        problems.append(("date of birth", record.date_of_birth, (
+            f"Line {n}, date of birth: candidate {number} ({ours_name}) was born on "
+            f"{_date_text(learner.date_of_birth)} ({ours_birth}), not {record.date_of_birth}: "
+            f"{check}"
+        )))
+    for label, ours, theirs in (("ULN", learner.uln, record.uln),
+                                ("UCI", learner.uci, record.uci)):
+        if ours and theirs and ours != theirs:
+            problems.append((label, theirs, (
+                f"Line {n}: candidate {number} is {learner.full_name}, whose {label} is not "
+                f"{theirs}: {check}"
+            )))
+        elif theirs and not ours:
+            problems.append((label, theirs, (
+                f"Line {n}, {label}: the file gives {theirs} for candidate {number} "
+                f"({learner.full_name}), who has no {label} in their details: add the {label} "
+                "to the learner's details first, or check the candidate number"
+            )))
+    return problems
+
+
 class _EntryFilePlanner:
     """Checks every option entry of an E file against the centre's learners and registrations."""
 
@@ -1091,12 +1204,10 @@ class _EntryFilePlanner:
             add("candidate number", number, f"there is no candidate {number} at your centre: "
                 "register the learner first, or correct the candidate number")
             return planned, problems, unchanged
-        for label, ours, theirs in (("ULN", learner.uln, record.uln),
-                                    ("UCI", learner.uci, record.uci)):
-            if ours and theirs and ours != theirs:
-                add(label, theirs, f"candidate {number} is {learner.full_name}, whose {label} is "
-                    f"not {theirs}: check the candidate number, or correct the learner's details")
-                return planned, problems, unchanged
+        identity = _edi_identity_problems(record, learner)
+        if identity:
+            problems += [EdiProblem(n, name, value, message) for name, value, message in identity]
+            return planned, problems, unchanged
         registrations = self.registrations.get(learner.pk, [])
         if not registrations:
             add("candidate number", number, f"candidate {number} ({learner.full_name}) has no "

@@ -438,6 +438,42 @@ def test_it_warns_when_a_name_is_longer_than_pearson_accepts() -> None:
     )
 
 
+def test_it_gives_every_warning_about_a_name_not_only_the_first() -> None:
+    result = check_surname("Å" * 31)
+    assert result.ok
+    assert result.warning is not None
+    assert result.warning.startswith("The surname includes Å, which exam data files cannot carry")
+    assert "Pearson registrations allow 30 characters for the surname and this has 31" in (
+        result.warning
+    )
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\n", "\t"])
+def test_it_refuses_a_name_holding_a_control_character(character: str) -> None:
+    result = check_surname(f"Smi{character}th")
+    assert not result.ok
+    assert result.message == (
+        f"The surname includes a control character (U+{ord(character):04X}), which a name "
+        "cannot contain: delete it and type the name again"
+    )
+
+
+def test_it_names_every_control_character_in_a_name() -> None:
+    assert check_forenames("A\x07n\x08n\x07").message == (
+        "The forenames includes control characters (U+0007, U+0008), which a name cannot "
+        "contain: delete them and type the name again"
+    )
+
+
+def test_it_refuses_a_name_longer_than_the_caller_can_store() -> None:
+    assert check_surname("S" * 100, max_length=100).ok
+    result = check_surname("S" * 150, max_length=100)
+    assert not result.ok
+    assert result.message == "The surname is 150 characters long: enter 100 characters or fewer"
+    assert check_forenames(" " + "F" * 100 + " ", max_length=100).ok  # surrounding spaces go
+    assert check_surname("S" * 150).ok  # no limit given: the Pearson limit only warns
+
+
 def test_a_blank_required_name_is_rejected() -> None:
     assert check_surname(" ").message == "Enter the learner's surname"
 

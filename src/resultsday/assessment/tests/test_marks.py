@@ -179,7 +179,50 @@ BAD_FILES = {
         lambda w: _csv([_row(w), _row(w, raw_mark="50")]),
         (3, "candidate_number", "Row 3: this repeats row 2: remove one of them"),
     ),
+    "negative mark": (
+        lambda w: _csv([_row(w, raw_mark="-1")]),
+        (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
+         "Unit T2 in Summer 2026"),
+    ),
+    "mark with a plus sign": (
+        lambda w: _csv([_row(w, raw_mark="+44")]),
+        (2, "raw_mark", "Row 2: Enter the raw mark as a whole number from 0 to 70, without a "
+         "sign"),
+    ),
+    "formula that is not a number": (
+        lambda w: _csv([_row(w, raw_mark="-A1")]),
+        (2, "raw_mark", "raw_mark in row 2 (cell E2) starts with -, which a spreadsheet could "
+         "run as a formula: enter a number, or remove the -"),
+    ),
+    "withdrawn registration with an entry": (
+        lambda w: _withdrawn(w),
+        (2, "qualification_qn", lambda w: f"Row 2: Ada Lovelace (candidate "
+         f"{w.learner.candidate_number} at centre 10001) has been withdrawn from 601/7157/7, so "
+         "cannot have a mark for Unit 2 Unit T2 in Summer 2026: remove the row (if they did sit "
+         "the assessment, check the withdrawal with the centre)"),
+    ),
+    "topped-up registration": (
+        lambda w: _topped_up(w),
+        (2, "qualification_qn", lambda w: f"Row 2: Ada Lovelace (candidate "
+         f"{w.learner.candidate_number} at centre 10001) was topped up from 601/7157/7 to "
+         "601/7158/5, which now holds their entries: enter 601/7158/5 as the QN"),
+    ),
 }
+
+
+def _withdrawn(world: World) -> bytes:
+    Registration.objects.filter(pk=world.registration.pk).update(status="withdrawn")
+    return _csv([_row(world)])
+
+
+def _topped_up(world: World) -> bytes:
+    from resultsday.learners.services import registration_top_up
+    from resultsday.testing import make_qualification
+
+    bigger = make_qualification(world.ao, qn="601/7158/5", size_glh=720)
+    registration_top_up(registration=world.registration, to_qualification=bigger,
+                        actor=world.exams_officer_a)
+    return _csv([_row(world)])
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))

@@ -151,7 +151,9 @@ def test_the_edit_page_refuses_a_merit_on_a_retake_with_the_reason(client, world
     response = client.post(url, {"grade": "M", "is_retake": "on"})
     page = response.content.decode()
     assert response.status_code == 200 and "<title>Error: " in page
-    assert "A retake can achieve at most a Pass" in page and 'href="#id_grade"' in page
+    # The summary links to the first radio; the message is the one the fieldset names.
+    assert "A retake can achieve at most a Pass" in page and 'href="#id_grade_0"' in page
+    assert 'aria-describedby="id_grade_error"' in page and 'id="id_grade_error"' in page
     assert attempts(world.registration, unit) == [(1, "M", False)]
 
 

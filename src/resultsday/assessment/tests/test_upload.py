@@ -189,6 +189,14 @@ def test_a_bad_file_is_refused_with_a_precise_message_and_nothing_applied(world,
     assert _state() == before
 
 
+def test_a_repeated_row_gets_its_other_problems_too(world) -> None:
+    outcome = _upload(world, _csv([_row(world), _row(world, grade="X")]))
+    assert [(p.row, p.field, p.message) for p in outcome.problems] == [
+        (3, "unit_number", "Row 3: this repeats row 2: remove one of them"),
+        (3, "grade", "Row 3: Enter a grade: U, P, M or D"),
+    ]
+
+
 def test_every_bad_row_is_reported_not_only_the_first(world) -> None:
     outcome = _upload(world, _csv([
         _row(world, grade="X"), _row(world, candidate_number="9999", uln=""),

@@ -217,9 +217,21 @@ def test_it_reports_a_record_of_the_wrong_length() -> None:
 
     read = read_entries(edit(entries_file(), shorten))
     assert messages(read.problems) == [
-        "Line 3 is 190 characters long: every record in an entries file is 192 characters"
+        "Line 3 is 190 characters long: every record in an entries file is 192 characters. "
+        "Export the file again from your MIS; do not open and save it in a text editor, which "
+        "removes the trailing spaces"
     ]
     assert [r.line for r in read.records] == [4]
+
+
+def test_it_says_what_to_do_about_a_record_that_is_too_long() -> None:
+    def lengthen(lines: list[str]) -> None:
+        lines[2] = lines[2] + "X"
+
+    assert messages(read_entries(edit(entries_file(), lengthen)).problems) == [
+        "Line 3 is 193 characters long: every record in an entries file is 192 characters. "
+        "Export the file again from your MIS, and do not change it before uploading"
+    ]
 
 
 def test_it_reports_a_wrong_record_count_in_the_centre_trailer() -> None:
@@ -549,7 +561,9 @@ def test_the_results_reader_reports_a_record_too_short_for_its_fields() -> None:
         lines[2] = lines[2][:50]
 
     assert messages(read_results(edit(results_file(), shorten)).problems) == [
-        "Line 3 is 50 characters long: a record of type 5 in a results file needs at least 61"
+        "Line 3 is 50 characters long: a record of type 5 in a results file needs at least 61. "
+        "Download the file again; do not open and save it in a text editor, which removes the "
+        "trailing spaces"
     ]
 
 

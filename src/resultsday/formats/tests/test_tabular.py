@@ -398,6 +398,94 @@ def test_it_collects_problems_from_every_row() -> None:
     ]
 
 
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f"])
+def test_it_reports_an_invisible_control_character_in_a_cell(character: str) -> None:
+    table = read_table(csv_bytes(f"ULN,Surname\n9276308686,Smi{character}th\n"), "a.csv", COLUMNS)
+    problem = only_problem(table)
+    assert (problem.row, problem.field, problem.value) == (2, "Surname", f"Smi{character}th")
+    assert problem.message == (
+        f"Surname in row 2 (cell B2) contains an invisible control character "
+        f"(U+{ord(character):04X}): type the value again without it"
+    )
+
+
+def test_it_names_every_invisible_control_character_in_a_cell_once() -> None:
+    assert only_problem(read_csv("ULN,Surname\n9276308686,\x07S\x01m\x07\n")).message == (
+        "Surname in row 2 (cell B2) contains invisible control characters (U+0007, U+0001): "
+        "type the value again without them"
+    )
+
+
+# ---- workbooks with more than one sheet ----------------------------------------------------
+
+
+def _workbook(*sheets: tuple[str, list[list[object]]], hidden: str = "") -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title == hidden:
+            sheet.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+GOOD_SHEET = ("Data", [["ULN", "Surname"], ["9276308686", "Smith"]])
+
+
+def test_it_refuses_a_workbook_with_rows_on_another_sheet_and_returns_no_rows() -> None:
+    data = _workbook(GOOD_SHEET, ("More", [["ULN", "Surname"], ["1000000043", "Jones"]]))
+    table = read_table(data, "a.xlsx", COLUMNS)
+    assert table.rows == ()
+    assert only_problem(table) == ImportProblem(
+        None, None, None,
+        "Sheet 'More' has data: only the first sheet, 'Data', is read — move the rows to it and "
+        "delete sheet 'More'",
+    )
+
+
+def test_it_reports_every_other_sheet_with_data_even_a_hidden_one() -> None:
+    data = _workbook(
+        GOOD_SHEET, ("Empty", [[None, "  "]]), ("Lists", [[], [None, None, "x"]]),
+        ("More", [["1"]]), hidden="Lists",
+    )
+    assert [p.message.split(" has data")[0] for p in read_table(data, "a.xlsx", COLUMNS).problems] == [
+        "Sheet 'Lists' (hidden)", "Sheet 'More'",
+    ]
+
+
+def test_it_lists_the_first_sheets_problems_with_the_other_sheets() -> None:
+    data = _workbook(("Data", [["ULN", "Surname"], ["=1", "Smith"]]), ("More", [["x"]]))
+    table = read_table(data, "a.xlsx", COLUMNS)
+    assert [(p.row, p.field) for p in table.problems] == [(None, None), (2, "ULN")]
+    assert table.rows == ()
+
+
+def test_when_the_first_sheet_is_empty_it_says_only_where_the_data_is() -> None:
+    data = _workbook(("Sheet1", []), GOOD_SHEET)
+    assert only_problem(read_table(data, "a.xlsx", COLUMNS)).message.startswith(
+        "Sheet 'Data' has data: only the first sheet, 'Sheet1', is read"
+    )
+
+
+def test_empty_sheets_and_the_templates_notes_sheet_are_not_reported() -> None:
+    data = _workbook(GOOD_SHEET, ("Sheet2", []), ("Blank", [[None, ""]]))
+    assert read_table(data, "a.xlsx", COLUMNS).ok
+    # The template's notes sheet describes the columns: it is not data (see also the template
+    # round trip above).
+    workbook = openpyxl.load_workbook(io.BytesIO(template_xlsx(COLUMNS)))
+    assert [s.title for s in workbook.worksheets] == ["Data", "Notes"]
+    workbook["Data"].append(["1000000043", "Jones"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert [r.values["Surname"] for r in read_table(buffer.getvalue(), "t.xlsx", COLUMNS).rows] == [
+        "Smith", "Jones",
+    ]
+
+
 # ------------------------------------------------------------------------------------------
 # Column spec helpers
 # ------------------------------------------------------------------------------------------

@@ -90,6 +90,53 @@ def test_the_api_refuses_a_bad_uln(client, world, as_eo_a) -> None:
     assert response.json() == {"error": "Enter a ULN of 10 digits (this has 5)"}
 
 
+@pytest.mark.parametrize(("name", "message"), [
+    ("S" * 101, "The surname is 101 characters long: enter 100 characters or fewer"),
+    ("Smi\u0007th", "The surname includes a control character (U+0007), which a name cannot "
+     "contain: delete it and type the name again"),
+    ("Smi\u0000th", "payload.learner.last_name: Value error, contains a NUL character"),
+])
+def test_the_api_refuses_a_name_too_long_or_with_a_control_character_with_422(
+    client, world, as_eo_a, name, message
+) -> None:
+    client.raise_request_exception = False
+    body = _new_learner_body(world)
+    body["learner"]["last_name"] = name
+    response = _post(client, "/api/v1/centres/10001/registrations", body, as_eo_a)
+    assert response.status_code == 422
+    assert set(response.json()) == {"error"} and response.json()["error"].startswith(message)
+    assert not Learner.objects.filter(candidate_number="0900").exists()
+
+
+@pytest.mark.parametrize("change", [{"series_code": "2026\u0000-06"},
+                                    {"qualification_qn": "601/7157/7\u0000"}])
+def test_the_api_refuses_a_nul_in_any_field_with_422_not_a_server_error(
+    client, world, as_eo_a, change
+) -> None:
+    client.raise_request_exception = False
+    response = _post(client, "/api/v1/centres/10001/registrations",
+                     {**_new_learner_body(world), **change}, as_eo_a)
+    assert response.status_code == 422 and "NUL" in response.json()["error"]
+    response = _post(client, f"/api/v1/centres/10001/registrations/{world.registration.pk}/withdraw",
+                     {"reason": "Left\u0000"}, as_eo_a)
+    assert response.status_code == 422 and "NUL" in response.json()["error"]
+
+
+def test_the_api_answers_a_new_registration_with_its_warnings(client, world, as_eo_a) -> None:
+    body = _new_learner_body(world)
+    body["learner"]["last_name"] = "Brontë"
+    response = _post(client, "/api/v1/centres/10001/registrations", body, as_eo_a)
+    assert response.status_code == 201
+    [warning] = response.json()["warnings"]
+    assert warning["field"] == "learner.last_name"
+    assert warning["message"].startswith("The surname includes ë, which exam data files cannot")
+    assert Learner.objects.get(candidate_number="0900").last_name == "Brontë"
+    body = {"learner_id": world.learner.pk, "qualification_qn": second_qualification(world).qn,
+            "series_code": "2026-06"}
+    assert _post(client, "/api/v1/centres/10001/registrations", body, as_eo_a).json()[
+        "warnings"] == []
+
+
 def test_the_api_withdraws_a_registration_with_a_reason(client, world, as_eo_a) -> None:
     url = f"/api/v1/centres/10001/registrations/{world.registration.pk}/withdraw"
     blank = _post(client, url, {"reason": " "}, as_eo_a)

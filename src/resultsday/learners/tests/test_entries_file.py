@@ -167,6 +167,92 @@ def test_a_uln_that_is_not_the_candidates_is_refused(world) -> None:
     )
 
 
+def _hopper(world: World, **details: str) -> Learner:
+    other = make_learner(world.centre_a, first_name=details.pop("first_name", "Grace"),
+                         last_name=details.pop("last_name", "Hopper"))
+    for name, value in details.items():
+        setattr(other, name, value)
+    other.save()
+    make_registration(other, world.qualification)
+    return other
+
+
+def test_a_record_whose_name_is_not_the_candidates_is_refused(world) -> None:
+    other = _hopper(world)
+    _assert_refused(
+        world, e_file([record(other, "2", candidate_name="SMITH:JOHN")]),
+        f"Line 3, candidate name: candidate {other.candidate_number} is HOPPER:GRACE, not "
+        "SMITH:JOHN: check the candidate number, or correct the learner's details", line=3,
+    )
+
+
+def test_a_record_whose_date_of_birth_is_not_the_candidates_is_refused(world) -> None:
+    other = _hopper(world, date_of_birth=dt.date(2008, 5, 6))
+    _assert_refused(
+        world, e_file([record(other, "2", date_of_birth="010199")]),
+        f"Line 3, date of birth: candidate {other.candidate_number} (HOPPER:GRACE) was born on "
+        "6 May 2008 (060508), not 010199: check the candidate number, or correct the learner's "
+        "details", line=3,
+    )
+
+
+def test_a_record_with_another_persons_name_and_birth_date_gives_both_problems(world) -> None:
+    other = _hopper(world)
+    outcome = upload(world, e_file([
+        record(other, "2", candidate_name="SMITH:JOHN", date_of_birth="010199", uln="", uci="")
+    ]))
+    assert [(p.line, p.field) for p in outcome.problems] == [
+        (3, "candidate name"), (3, "date of birth")
+    ]
+    assert outcome.entered == 0 and not Entry.objects.exists()
+
+
+def test_a_date_of_birth_of_000000_is_not_compared(world) -> None:
+    outcome = upload(world, e_file([record(world.learner, "2", date_of_birth="000000")]))
+    assert outcome.problems == [] and outcome.entered == 1
+
+
+def test_the_candidates_own_date_of_birth_is_accepted(world) -> None:
+    birth = world.learner.date_of_birth.strftime("%d%m%y")
+    outcome = upload(world, e_file([record(world.learner, "2", date_of_birth=birth)]))
+    assert outcome.problems == [] and outcome.entered == 1
+
+
+@pytest.mark.parametrize(("first_name", "last_name", "in_file"), [
+    ("Grace", "Hopper", "hopper:grace"),  # case
+    ("Mary Jane", "O'Neil-Smith", "ONEIL SMITH:MARYJANE"),  # spaces and punctuation
+    ("Zoë", "Brontë", "BRONTE:ZOE"),  # accents taken off
+    ("Zoë", "Brontë", "BRONT:ZO"),  # accented letters left out
+    ("Alexandra Catherine Elizabeth", "Montgomery-Smythe", "MONTGOMERY-SMYTHE:ALEXANDRA"),
+])
+def test_names_are_compared_by_their_letters(world, first_name, last_name, in_file) -> None:
+    other = _hopper(world, first_name=first_name, last_name=last_name)
+    outcome = upload(world, e_file([record(other, "2", candidate_name=in_file)]))
+    assert outcome.problems == [] and outcome.entered == 1
+
+
+def test_a_shorter_form_of_the_forenames_is_accepted_only_for_a_name_too_long_for_the_file(
+    world,
+) -> None:
+    other = _hopper(world, first_name="Grace Brewster")
+    outcome = upload(world, e_file([record(other, "2", candidate_name="HOPPER:GRACE")]))
+    assert [p.field for p in outcome.problems] == ["candidate name"]
+
+
+@pytest.mark.parametrize("label", ["ULN", "UCI"])
+def test_an_identifier_the_candidate_does_not_have_is_refused_not_dropped(world, label) -> None:
+    other = _hopper(world, **{label.lower(): ""})
+    given = {"ULN": "1000000019", "UCI": "100010260042A"}[label]
+    _assert_refused(
+        world, e_file([record(other, "2", **{label.lower(): given})]),
+        f"Line 3, {label}: the file gives {given} for candidate {other.candidate_number} (Grace "
+        f"Hopper), who has no {label} in their details: add the {label} to the learner's "
+        "details first, or check the candidate number", line=3,
+    )
+    other.refresh_from_db()
+    assert getattr(other, label.lower()) == ""
+
+
 def test_a_series_we_do_not_know_is_refused(world) -> None:
     _assert_refused(
         world, e_file([record(world.learner, "2")], series="01", year="27"),

@@ -68,6 +68,39 @@ def test_it_refuses_a_bad_uln_with_a_message_on_the_page_and_creates_nothing(cli
     assert not Learner.objects.filter(candidate_number="0900").exists()
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("last_name", "S" * 150, "The surname is 150 characters long: enter 100 characters or fewer"),
+    ("first_name", "F" * 101, "The forenames is 101 characters long: enter 100 characters or fewer"),
+    ("last_name", "Smi\x07th", "The surname includes a control character (U+0007), which a name "
+     "cannot contain: delete it and type the name again"),
+])
+def test_the_page_refuses_a_name_too_long_or_with_a_control_character_on_its_field(
+    client, world, field, value, message
+) -> None:
+    client.force_login(world.exams_officer_a)
+    url = f"/centres/{world.centre_a.number}/registrations/new/"
+    page = client.post(url, _new_learner_form(world, **{field: value})).content.decode()
+    assert "<title>Error: " in page and f'href="#id_{field}"' in page
+    assert message in page
+    assert 'maxlength="100"' not in page  # a browser would cut a pasted name short unseen
+    assert not Learner.objects.filter(candidate_number="0900").exists()
+
+
+def test_amending_a_name_to_one_too_long_is_refused_and_nothing_changes(client, world) -> None:
+    client.force_login(world.exams_officer_a)
+    learner = world.learner
+    response = client.post(f"/learners/{learner.pk}/amend/", {
+        "first_name": learner.first_name, "last_name": "L" * 101,
+        "date_of_birth": learner.date_of_birth.strftime("%d/%m/%Y"),
+        "candidate_number": learner.candidate_number, "uln": learner.uln, "uci": learner.uci,
+    })
+    assert "The surname is 101 characters long: enter 100 characters or fewer" in (
+        response.content.decode()
+    )
+    learner.refresh_from_db()
+    assert learner.last_name == "Lovelace"
+
+
 def test_the_qualification_select_offers_only_qualifications_of_the_centres_aos(
     client, world
 ) -> None:

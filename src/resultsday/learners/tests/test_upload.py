@@ -126,6 +126,39 @@ BAD_FILES = {
         lambda w: b"",
         (None, None, "The selected file is empty"),
     ),
+    "surname longer than we store": (
+        lambda w: _csv([_row(w, surname="S" * 150)]),
+        (2, "surname", "Row 2: The surname is 150 characters long: enter 100 characters or "
+            "fewer"),
+    ),
+    "forenames longer than we store": (
+        lambda w: _csv([_row(w, forenames="F" * 101)]),
+        (2, "forenames", "Row 2: The forenames is 101 characters long: enter 100 characters "
+            "or fewer"),
+    ),
+    "control character in the surname": (
+        lambda w: _csv([_row(w, surname="Smi\x07th")]),
+        (2, "surname", "surname in row 2 (cell D2) contains an invisible control character "
+            "(U+0007): type the value again without it"),
+    ),
+    "NUL in the series code": (
+        lambda w: _csv([_row(w, series_code="2026\x00-06")]),
+        (2, "series_code", "series_code in row 2 (cell H2) contains an invisible control "
+            "character (U+0000)"),
+    ),
+    "line break in the forenames": (
+        lambda w: _csv([_row(w, forenames='"Mary\nAnn"')]),
+        (2, "forenames", "Row 2: The forenames includes a control character (U+000A), which a "
+            "name cannot contain: delete it and type the name again"),
+    ),
+    "rows on a second sheet": (
+        lambda w: write_xlsx([
+            Sheet("Data", HEADER, [[_row(w, 900)[h] for h in HEADER]]),
+            Sheet("More", HEADER, [[_row(w, 901)[h] for h in HEADER]]),
+        ]),
+        (None, None, "Sheet 'More' has data: only the first sheet, 'Data', is read — move the "
+            "rows to it and delete sheet 'More'"),
+    ),
     "already registered with other details": (
         lambda w: _csv([_row(
             w, candidate_number=w.learner.candidate_number, uln=w.learner.uln,
@@ -143,7 +176,8 @@ def test_a_bad_file_is_refused_with_a_precise_message_and_nothing_applied(world,
     build, (row, field, message) = BAD_FILES[case]
     # A good row alongside the bad one must not be applied either.
     before = _counts()
-    outcome = _upload(world, build(world))
+    data = build(world)
+    outcome = _upload(world, data, "registrations.xlsx" if data[:2] == b"PK" else "r.csv")
     assert outcome.problems, case
     assert any(
         p.row == row and p.field == field and p.message.startswith(message)
@@ -168,6 +202,72 @@ def test_every_bad_row_is_reported_not_only_the_first(world) -> None:
     assert [(p.row, p.field) for p in outcome.problems] == [
         (2, "uln"), (3, "date_of_birth"), (4, "needs_result_to_progress")
     ]
+
+
+@pytest.mark.parametrize(("column", "model_field"), [
+    ("candidate_number", "candidate_number"), ("uln", "uln"), ("uci", "uci"),
+    ("surname", "last_name"), ("forenames", "first_name"),
+])
+def test_a_value_longer_than_its_field_stores_is_refused_not_cut(world, column, model_field) -> None:
+    longest = Learner._meta.get_field(model_field).max_length
+    before = _counts()
+    outcome = _upload(world, _csv([_row(world, **{column: "1" * (longest + 1)})]))
+    assert [p.field for p in outcome.problems] == [column]
+    assert _counts() == before
+
+
+def test_a_name_of_100_characters_is_stored_whole(world) -> None:
+    outcome = _upload(world, _csv([_row(world, surname="S" * 100, forenames="F" * 100)]))
+    assert outcome.problems == []
+    learner = Learner.objects.get(candidate_number="0900")
+    assert (len(learner.last_name), len(learner.first_name)) == (100, 100)
+
+
+def test_a_name_exam_files_cannot_carry_is_registered_with_a_warning_naming_row_and_column(
+    world,
+) -> None:
+    outcome = _upload(world, _csv([_row(world, 900), _row(world, 901, surname="Zoë-Ångström")]))
+    assert outcome.problems == [] and outcome.registrations_created == 2
+    assert [(w.row, w.field, w.value) for w in outcome.warnings] == [(3, "surname", "Zoë-Ångström")]
+    assert outcome.warnings[0].message.startswith(
+        "Row 3, surname: The surname includes Å ë ö, which exam data files cannot carry"
+    )
+    assert Learner.objects.get(candidate_number="0901").last_name == "Zoë-Ångström"
+
+
+def test_a_uci_doubt_is_a_warning_too(world) -> None:
+    # Character 6 of a UCI is normally 0 or B: C is accepted, with a warning.
+    outcome = _upload(world, _csv([_row(world, uci="10001C260042Y")]))
+    assert outcome.problems == [] and outcome.registrations_created == 1
+    assert [(w.row, w.field, w.value) for w in outcome.warnings] == [(2, "uci", "10001C260042Y")]
+    assert outcome.warnings[0].message.startswith("Row 2, uci: Character 6 of this UCI is C")
+
+
+def test_an_unknown_qn_says_its_check_character_is_not_the_expected_one(world) -> None:
+    # A QN in the catalogue is right whatever its (inferred) check character, so that doubt is
+    # given only when the QN is not found.
+    outcome = _upload(world, _csv([_row(world, qualification_qn="601/7157/9")]))
+    assert [p.message for p in outcome.problems] == [
+        "Row 2: There is no qualification 601/7157/9 that your centre is approved to offer: "
+        "check the QN with your awarding organisation (the last character of 601/7157/9 is not "
+        "the one we expect (1): check the qualification number on the Ofqual Register)"
+    ]
+    assert outcome.warnings == []
+
+
+def test_warnings_are_shown_with_the_problems_of_a_refused_file(world) -> None:
+    outcome = _upload(world, _csv([_row(world, 900, surname="Brontë"), _row(world, 901, uln="1")]))
+    assert [p.row for p in outcome.problems] == [3]
+    assert [w.row for w in outcome.warnings] == [2]
+
+
+def test_the_upload_page_shows_the_warnings_with_row_and_column(client, world) -> None:
+    client.force_login(world.exams_officer_a)
+    page = _post_page(client, world, _csv([_row(world, surname="Brontë")])).content.decode()
+    assert "Registrations uploaded" in page and 'id="warnings"' in page
+    assert "Row 2, surname: The surname includes ë, which exam data files cannot carry" in page
+    page = _post_page(client, world, _csv([_row(world, 901)])).content.decode()
+    assert 'id="warnings"' not in page
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
