@@ -11,13 +11,57 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.types import DictStrAny
 
 from resultsday.accounts.services import api_token_authenticate
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where in a parsed request a NUL character is, if anywhere (a dotted path)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return f"{path}.{key!r}".lstrip(".")
+        found = _nul_at(item, f"{path}.{key}".lstrip("."))
+        if found is not None:
+            return found
+    return None
+
+
+class TextParser(Parser):
+    """JSON bodies and query strings, refusing a NUL character in any text: no database column
+    can store one (PostgreSQL refuses it with an error), so every operation is spared it."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        return self._checked(super().parse_body(request))
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> DictStrAny:
+        return self._checked(super().parse_querydict(data, list_fields, request))
+
+    @staticmethod
+    def _checked(parsed: DictStrAny) -> DictStrAny:
+        where = _nul_at(parsed, "")
+        if where is not None:
+            raise UnstorableText(f"{where or 'body'}: contains a NUL character (U+0000), which "
+                                 "cannot be stored: remove it and send the request again.")
+        return parsed
+
+
+class UnstorableText(ValueError):
+    """Text in a request that no column can store (ninja reports a body it cannot parse as a
+    400 "Cannot parse request body", keeping this as the cause: answered as 422 below)."""
 
 
 class BearerToken(HttpBearer):
@@ -45,6 +89,7 @@ api = NinjaAPI(
     version="1",
     description="Results platform API for MIS software. Errors: {\"error\": \"...\"}.",
     auth=[BearerToken(), SessionCookie(csrf=True)],
+    parser=TextParser(),
     urls_namespace="api",
 )
 
@@ -79,7 +124,14 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, UnstorableText):
+        return _unstorable(request, exc.__cause__)
     return _error(request, str(exc), exc.status_code)
+
+
+@api.exception_handler(UnstorableText)
+def _unstorable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, str(exc), 422)
 
 
 def _mount_routers() -> None:

@@ -15,6 +15,10 @@ from resultsday.catalogue.models import AwardingOrganisation, Qualification, Ser
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Registration
 
+#: The registrations an external mark can be imported for (services.marks import): not a
+#: withdrawn one, nor one topped up into another that now holds its entries.
+MARKABLE_REGISTRATION_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.CERTIFICATED)
+
 
 def unit_number_key(unit: Unit) -> tuple[int, str]:
     """Sort units as a specification lists them: 2 before 10."""
@@ -176,6 +180,9 @@ def series_boundaries(
         Entry.objects.filter(
             series=series, status=EntryStatus.ENTERED, unit__assessment=Assessment.EXTERNAL,
             registration__qualification__awarding_organisation=awarding_organisation,
+            # Those a mark can be imported for (a withdrawn or topped-up registration's entry
+            # cannot have one): the count is what the marks file should cover.
+            registration__status__in=MARKABLE_REGISTRATION_STATUSES,
         ).values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n")
     )
     marks = dict(

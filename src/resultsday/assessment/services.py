@@ -33,6 +33,7 @@ from resultsday.assessment.choices import (
     UnitGrade,
 )
 from resultsday.assessment.models import GradeBoundary, UnitResult
+from resultsday.assessment.selectors import MARKABLE_REGISTRATION_STATUSES
 from resultsday.catalogue.models import Qualification, QualificationUnit, Series, Unit
 from resultsday.centres.models import Centre
 from resultsday.formats.columns import Column
@@ -984,7 +985,7 @@ class _MarkReader:
                 entries__unit=unit, entries__series=series,
                 entries__status=EntryStatus.ENTERED,
                 qualification__awarding_organisation=self.ao,
-                status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.CERTIFICATED],
+                status__in=MARKABLE_REGISTRATION_STATUSES,
             ).select_related("learner", "centre", "qualification")
         )
         for r in registrations:
