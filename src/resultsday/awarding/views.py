@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -12,9 +14,10 @@ from resultsday.accounts.access import (
     requires,
 )
 from resultsday.accounts.permissions import Permission
-from resultsday.awarding.choices import RunMode, RunPolicy
+from resultsday.awarding.choices import ResultStatus, RunMode, RunPolicy, RunStatus
 from resultsday.awarding.decisions import Decision
 from resultsday.awarding.forms import AwardingRunForm, DeclineForm
+from resultsday.awarding.models import AwardingRun, PreviewChange
 from resultsday.awarding.selectors import (
     claimable_registrations,
     preview_summary,
@@ -30,6 +33,7 @@ from resultsday.awarding.services import (
     registration_evaluate,
     result_decline,
 )
+from resultsday.formats.safe_output import write_csv
 from resultsday.learners.models import Registration
 from resultsday.release.services import results_open
 
@@ -54,15 +58,56 @@ def awarding_home(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "awarding/home.html", {"ao": ao, "form": form, "runs": runs})
 
 
+#: Learners listed on one page of a preview's changes; the CSV has them all.
+CHANGES_PAGE_SIZE = 100
+#: `awarding.models.COUNT_LABELS` has no words for a preview's "would_go_changed" tally, which
+#: read "Would go changed" (the `award` command prints the same words).
+_COUNT_WORDS = {"Would go changed": "Would change, with the same points"}
+CHANGES_CSV_COLUMNS = (
+    "Last name", "First name", "ULN", "Candidate number", "Centre number", "Centre",
+    "QN", "Qualification", "Status now", "Grade now", "Points now", "Status would be",
+    "Grade would be", "Points would be", "Direction", "Reason",
+)
+
+
 @requires(Permission.AO_AWARDING_RUN)
 def awarding_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(runs_for_user(request.user), pk=pk)
-    context: dict[str, object] = {"run": run}
-    if run.mode == RunMode.PREVIEW and run.status == "finished":
+    run = get_object_or_404(
+        runs_for_user(request.user).select_related("series__awarding_organisation"), pk=pk
+    )
+    context: dict[str, object] = {
+        "run": run,
+        "count_rows": [(_COUNT_WORDS.get(label, label), n) for label, n in run.count_rows],
+    }
+    if run.mode == RunMode.PREVIEW and run.status == RunStatus.FINISHED:
+        changes = run.changes.select_related(
+            "registration__learner", "centre", "qualification").order_by("direction", "centre", "pk")
+        if request.GET.get("format") == "csv":
+            return _changes_csv(run, changes)
         context["summary"] = preview_summary(run)
-        context["changes"] = run.changes.select_related(
-            "registration__learner", "centre", "qualification").order_by("direction", "centre")[:500]
+        context["page"] = Paginator(changes, CHANGES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "awarding/run.html", context)
+
+
+def _changes_csv(run: AwardingRun, changes: QuerySet[PreviewChange]) -> HttpResponse:
+    """Every learner whose result the preview would change, through the safe CSV writer."""
+    body = write_csv(CHANGES_CSV_COLUMNS, (
+        (c.registration.learner.last_name, c.registration.learner.first_name,
+         c.registration.learner.uln, c.registration.learner.candidate_number, c.centre.number,
+         c.centre.name, c.qualification.qn, c.qualification.title, _status_words(c.old_status),
+         c.old_grade, c.old_points, _status_words(c.new_status), c.new_grade, c.new_points,
+         c.get_direction_display(), c.reason)
+        for c in changes.iterator(chunk_size=2000)
+    ))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="preview-run-{run.pk}-{run.series.code}-changes.csv"'
+    )
+    return response
+
+
+def _status_words(status: str) -> str:
+    return ResultStatus(status).label if status in ResultStatus.values else status
 
 
 @requires(Permission.AO_AWARDING_RUN)

@@ -22,6 +22,7 @@ from resultsday.catalogue.selectors import (
     qualifications_with_counts,
     regulator_overview,
 )
+from resultsday.core.ordering import unit_order_key
 from resultsday.grading import GradeRequestError, grade, parse_request
 
 
@@ -59,8 +60,9 @@ def qualification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     qualification = get_object_or_404(
         Qualification.objects.select_related("suite"), pk=pk, awarding_organisation_id__in=ao_ids
     )
-    structure = qualification.structure.select_related("unit").order_by(
-        "-mandatory", "unit__code"
+    structure = sorted(
+        qualification.structure.select_related("unit"),
+        key=lambda placement: (not placement.mandatory, unit_order_key(placement.unit)),
     )
     return render(
         request,

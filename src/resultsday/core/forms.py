@@ -17,7 +17,11 @@ WIDGET_CLASSES: list[tuple[type[forms.Widget], str]] = [
 
 
 class GovukFormMixin:
-    """Give each widget the GOV.UK class for its type, and mark invalid fields once validated."""
+    """Give each widget the GOV.UK class for its type, and mark each field in error.
+
+    Fields are marked as errors are added (`add_error`), not once after validation, so that a
+    service's refusal added by the view after `is_valid()` marks its field too.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -26,13 +30,23 @@ class GovukFormMixin:
             existing = field.widget.attrs.get("class", "")
             field.widget.attrs["class"] = f"{existing} {css}".strip()
 
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
         for name in self._errors or {}:  # type: ignore[attr-defined]
-            field = self.fields.get(name)  # type: ignore[attr-defined]
-            css = _css_for(field.widget) if field is not None else ""
-            if css and f"{css}--error" not in field.widget.attrs["class"]:
-                field.widget.attrs["class"] += f" {css}--error"
+            form_field = self.fields.get(name)  # type: ignore[attr-defined]
+            if form_field is not None:
+                _mark_error(form_field.widget)
+
+
+def _mark_error(widget: forms.Widget) -> None:
+    """Add the GOV.UK error modifier (`govuk-input--error`...) to a widget's classes, once.
+    Checkboxes and radios have none: their form group shows the error."""
+    css = _css_for(widget)
+    if not css or isinstance(widget, forms.CheckboxInput):
+        return
+    classes = widget.attrs.get("class", "").split()
+    if f"{css}--error" not in classes:
+        widget.attrs["class"] = " ".join([*classes, f"{css}--error"])
 
 
 def _css_for(widget: forms.Widget) -> str:

@@ -22,7 +22,8 @@ from resultsday.awarding.models import QualificationResultVersion
 from resultsday.catalogue.choices import KeyDateKind
 from resultsday.catalogue.models import KeyDate, Series
 from resultsday.centres.models import Centre
-from resultsday.formats.rfile import QualificationResultLine, ResultState
+from resultsday.formats.edi import EdiWriteError
+from resultsday.formats.rfile import QualificationResultLine, ResultState, grade_field
 from resultsday.formats.safe_output import CellValue, Sheet, write_csv, write_xlsx
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Learner, Registration
@@ -273,3 +274,46 @@ def results_file_lines(rows: Sequence[BroadsheetRow]) -> list[QualificationResul
             grade=row.grade, uci=learner.uci, uln=learner.uln, code_group=None,
         ))
     return lines
+
+
+@dataclass(frozen=True)
+class UncodedGrades:
+    """A qualification some of whose results have a grade of several letters (D*D*, DDM...)
+    for which no 2-character code of the JCQ results file is published: the R file cannot
+    carry them, and none is made up."""
+
+    qn: str
+    title: str
+    grades: tuple[str, ...]  # the grades without a code, highest first as the rows sort them
+    learners: int
+
+
+def results_file_uncoded(rows: Sequence[BroadsheetRow]) -> list[UncodedGrades]:
+    """The qualifications among the rows whose shown grades the results (R) file cannot carry,
+    by title: what the page warns about, and why the file is refused (the writer itself would
+    refuse them too, with the format's reasons)."""
+    found: dict[str, tuple[str, dict[str, None], set[int]]] = {}
+    for row, line in zip(rows, results_file_lines(rows), strict=True):
+        if line.state != ResultState.ISSUED or not line.grade:
+            continue
+        try:
+            grade_field(line)
+        except EdiWriteError:
+            qualification = row.registration.qualification
+            _, grades, learners = found.setdefault(
+                qualification.qn, (qualification.title, {}, set())
+            )
+            grades[line.grade] = None
+            learners.add(row.registration.pk)
+    return sorted(
+        (UncodedGrades(qn=qn, title=title, grades=tuple(sorted(grades, key=_grade_order)),
+                       learners=len(learners))
+         for qn, (title, grades, learners) in found.items()),
+        key=lambda u: (u.title, u.qn),
+    )
+
+
+def _grade_order(grade: str) -> tuple[int, str]:
+    """D*D*D* before DDD before MMP: by the letters' worth, then as written."""
+    worth = {"*": 1, "D": 3, "M": 2, "P": 1}
+    return -sum(worth.get(letter, 0) for letter in grade), grade

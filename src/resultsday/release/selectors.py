@@ -14,8 +14,10 @@ from django.utils import timezone
 from resultsday.accounts.access import principal_for
 from resultsday.accounts.choices import AO_ROLES, CENTRE_ROLES, Role
 from resultsday.accounts.models import Membership
+from resultsday.accounts.permissions import Permission
 from resultsday.catalogue.choices import Assessment, KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import AwardingOrganisation, KeyDate
+from resultsday.core.ordering import natural_key
 from resultsday.learners.choices import EntryStatus
 from resultsday.learners.models import Entry, Registration
 from resultsday.release.models import DiscretionaryRelease, EmbargoedView
@@ -149,6 +151,34 @@ def result_visibilities(
     return decisions
 
 
+@dataclass(frozen=True)
+class ResultHistory:
+    """A result's versions, oldest first, each with its awarding run (and the run's reason)."""
+
+    versions: list[Any]  # awarding.models.QualificationResultVersion
+    # Whether the viewer may open the runs' pages (AO staff who run awarding for the AO).
+    can_open_runs: bool
+
+
+def result_history(*, user: Any, registration: Registration) -> ResultHistory:
+    """The history of a registration's result for the learner pages, in one query. Call only
+    for a result the viewer may see (the release policy's decision)."""
+    from resultsday.awarding.models import QualificationResultVersion
+
+    result = getattr(registration, "result", None)
+    if result is None:
+        return ResultHistory(versions=[], can_open_runs=False)
+    versions = list(
+        QualificationResultVersion.objects.filter(result=result)
+        .select_related("run", "changed_by").order_by("version")
+    )
+    ao_id = registration.qualification.awarding_organisation_id
+    return ResultHistory(
+        versions=versions,
+        can_open_runs=ao_id in principal_for(user).ao_ids(Permission.AO_AWARDING_RUN),
+    )
+
+
 def embargoed_views_for_ao(ao: AwardingOrganisation) -> QuerySet[EmbargoedView]:
     return EmbargoedView.objects.filter(awarding_organisation=ao).select_related(
         "user", "centre", "registration__learner", "registration__qualification"
@@ -266,7 +296,7 @@ def learner_results_many(*, learner_ids: Sequence[int]) -> dict[int, LearnerResu
     units: dict[int, list[StoredUnitResult]] = defaultdict(list)
     for registration_id, number, title, assessment, attempt, is_retake, grade in (
         UnitResult.objects.filter(registration__learner_id__in=ids)
-        .order_by("unit__code", "attempt")
+        .order_by()
         .values_list(
             "registration_id", "unit__number", "unit__title", "unit__assessment", "attempt",
             "is_retake", "grade",
@@ -281,6 +311,10 @@ def learner_results_many(*, learner_ids: Sequence[int]) -> dict[int, LearnerResu
                 unit_number=number, unit_title=title,
             )
         )
+    for unit_list in units.values():
+        # "Unit 2" before "Unit 11" (the database orders the numbers as text).
+        unit_list.sort(key=lambda u: (
+            natural_key(u.unit_number), natural_key(u.unit_title), u.attempt))
     dates = _series_dates({r["series_id"] for r in registrations})
     stored: dict[int, list[StoredResult]] = defaultdict(list)
     for r in registrations:

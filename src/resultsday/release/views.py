@@ -48,6 +48,7 @@ from resultsday.release.broadsheet import (
     broadsheet_sort,
     broadsheet_xlsx,
     results_file_lines,
+    results_file_uncoded,
 )
 from resultsday.release.cache import learner_results_cached
 from resultsday.release.forms import BroadsheetFilterForm, DiscretionaryReleaseForm
@@ -202,7 +203,27 @@ def centre_results(request: HttpRequest, number: str) -> HttpResponse:
         "page": page, "total": sheet.total, "query": query.urlencode(),
         "hidden": sum(1 for row in sheet.rows if row.status == NOT_RELEASED),
         "early": any(row.early for row in shown),
+        **_results_file_choices(request, sheet),
     })
+
+
+def _results_file_choices(request: HttpRequest, sheet: _Broadsheet) -> dict[str, object]:
+    """Whether the results (R) file can carry every grade the filters select; if not, which
+    qualifications have grades it cannot carry, and a link to the file of each of the others."""
+    uncoded = results_file_uncoded(sheet.rows)
+    others: list[tuple[str, str, str]] = []
+    if uncoded:
+        refused = {u.qn for u in uncoded}
+        titles = {row.registration.qualification.qn: row.registration.qualification.title
+                  for row in sheet.rows}
+        url = reverse("release:centre_results_file", args=[sheet.centre.number])
+        for qn, title in sorted(titles.items(), key=lambda item: (item[1], item[0])):
+            if qn not in refused:
+                query = request.GET.copy()
+                query.pop("page", None)
+                query["qualification"] = qn
+                others.append((title, qn, f"{url}?{query.urlencode()}"))
+    return {"uncoded": uncoded, "results_file_others": others}
 
 
 def _download(
@@ -243,11 +264,13 @@ def centre_results_file(request: HttpRequest, number: str) -> HttpResponse:
     if sheet.series is None:
         raise Http404("No results to export.")
     codes = edi_series_code(sheet.series)
+    refusal: dict[str, object] = _results_file_choices(request, sheet)
     reasons: tuple[str, ...] = ()
     if codes is None:
-        reasons = (f"The series code {sheet.series.code} is not of the form YYYY-MM, so it has "
-                   "no series and year for the file header.",)
-    else:
+        reasons = (f"The series {sheet.series.name} has the code {sheet.series.code}, which "
+                   "has no year and month (such as 2026-06) for the file's header. Ask your "
+                   "awarding organisation.",)
+    elif not refusal["uncoded"]:
         try:
             body = write_results_file(
                 results_file_lines(sheet.rows), ab_id=EDI_AB_ID, series=codes[0],
@@ -255,11 +278,15 @@ def centre_results_file(request: HttpRequest, number: str) -> HttpResponse:
             )
         except EdiWriteError as exc:
             reasons = exc.reasons
-    if reasons:
+    if reasons or refusal["uncoded"]:
+        query, number = request.GET.urlencode(), sheet.centre.number
         return render(request, "release/results_file_refused.html", {
-            "centre": sheet.centre, "series": sheet.series, "reasons": reasons,
-            "back": f"{reverse('release:centre_results', args=[sheet.centre.number])}?"
-                    f"{request.GET.urlencode()}",
+            "centre": sheet.centre, "series": sheet.series, "reasons": reasons, **refusal,
+            "back": f"{reverse('release:centre_results', args=[number])}?{query}",
+            "exports": [
+                (label, f"{reverse('release:centre_results_export', args=[number, fmt])}?{query}")
+                for fmt, label in (("xlsx", "Spreadsheet (XLSX)"), ("csv", "CSV"))
+            ],
         })
     assert codes is not None
     return _download(

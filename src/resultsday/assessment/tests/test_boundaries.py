@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import pytest
+import time_machine
 
 from resultsday.accounts.choices import AuditAction
 from resultsday.accounts.models import AuditEvent, User
@@ -198,6 +201,47 @@ def test_an_ao_officer_enters_and_approves_boundaries_on_the_page(client, world)
     assert GradeBoundary.objects.get().status == BoundaryStatus.APPROVED
 
 
+def test_a_refused_boundary_marks_its_field_for_assistive_technology(client, world) -> None:
+    client.force_login(world.ao_officer)
+    form = {**BOUNDARIES, "p_boundary": "12"}  # refused by the service, after the form is valid
+    page = client.post(_url(world), form).content.decode()
+    assert 'href="#id_p_boundary"' in page  # the error summary links to the field
+    field = re.search(r'<input[^>]*id="id_p_boundary"[^>]*>', page)
+    assert field is not None
+    assert "govuk-input--error" in field.group() and 'aria-invalid="true"' in field.group()
+    assert 'aria-describedby="id_p_boundary_error"' in field.group()
+    assert ('<p class="govuk-error-message" id="id_p_boundary_error"><span '
+            'class="govuk-visually-hidden">Error:</span> The Pass boundary') in page
+    fine = re.search(r'<input[^>]*id="id_m_boundary"[^>]*>', page)
+    assert fine is not None and "govuk-input--error" not in fine.group()
+    assert page.index("There is a problem") < page.index("<h1")
+
+
+def test_the_versions_table_shows_each_note_and_the_time_in_words(client, world) -> None:
+    with time_machine.travel(dt.datetime(2026, 8, 13, 8, 2, 15, tzinfo=dt.UTC), tick=False):
+        draft = _save(world, reason="Paper harder than last year")
+        grade_boundary_approve(actor=world.ao_officer, boundary=draft,
+                               reason="Agreed at the awarding meeting")
+    client.force_login(world.ao_officer)
+    page = get_page(client, _url(world)).content.decode()
+    versions = page[page.index('id="versions"'):]
+    assert "Paper harder than last year" in versions
+    assert "Agreed at the awarding meeting" in versions
+    assert "Drafted by ao_officer, 13 August 2026 at 9:02am" in versions
+    assert "13 August 2026 at 9:02am by ao_officer" in versions  # the Approved column
+    assert "13 Aug 2026" not in page
+
+
+def test_the_marks_and_boundary_pages_have_back_links(client, world) -> None:
+    approved_boundaries(world)
+    client.force_login(world.ao_officer)
+    page = get_page(client, _url(world, "marks/")).content.decode()
+    assert f'<a href="{_url(world)}" class="govuk-back-link">' in page
+    page = get_page(client, _url(world)).content.decode()
+    assert (f'<a href="/ao/{world.ao.code}/boundaries/?series={world.registration.series.code}" '
+            'class="govuk-back-link">') in page
+
+
 def test_centre_staff_cannot_open_the_boundary_pages(client, world) -> None:
     client.force_login(world.exams_officer_a)
     get_page(client, f"/ao/{world.ao.code}/boundaries/", status=403)
@@ -286,3 +330,15 @@ def test_marks_convert_exactly_as_the_grading_engine_converts_them(world) -> Non
     # The sliding scale itself, worked by hand: 44 is Merit, 15 + (24 - 15) x 13 / 15 = 22.8.
     _mark(world, 44)
     assert marked(world.registration, unit) == [(1, 44, "M", 22)]
+
+
+def test_the_entries_count_leaves_out_withdrawn_registrations(world) -> None:
+    from resultsday.assessment.selectors import series_boundaries
+    from resultsday.learners.models import Registration
+
+    enter(world.registration, external_unit(world))
+    series = world.registration.series
+    [row] = series_boundaries(awarding_organisation=world.ao, series=series)
+    assert row.entries == 1
+    Registration.objects.filter(pk=world.registration.pk).update(status="withdrawn")
+    assert series_boundaries(awarding_organisation=world.ao, series=series) == []

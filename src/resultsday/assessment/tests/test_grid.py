@@ -58,6 +58,9 @@ def test_one_bad_grade_in_the_grid_saves_none_and_names_the_learner(client, worl
     assert (f"Mary Somerville (candidate {other.learner.candidate_number}): A retake can achieve "
             "at most a Pass") in page
     assert f'href="#id_grade_{other.pk}"' in page
+    assert f'aria-describedby="id_grade_{other.pk}_error"' in page
+    assert f'<p class="govuk-error-message" id="id_grade_{other.pk}_error">' in page
+    assert "govuk-select--error" in page
     unit = internal_unit(world)
     assert attempts(world.registration, unit) == [(1, "M", False)]
     assert attempts(other, unit) == []
@@ -78,3 +81,16 @@ def test_submitting_the_grid_as_shown_changes_nothing(client, world) -> None:
 def test_a_teacher_cannot_open_the_grid(client, world) -> None:
     client.force_login(world.teacher_a)
     get_page(client, _grid_url(world), status=403)
+
+
+def test_a_choice_that_is_not_offered_is_an_error_the_title_and_summary_announce(
+    client, world
+) -> None:
+    client.force_login(world.exams_officer_a)
+    page = get_page(
+        client, f"/centres/{world.centre_a.number}/unit-grades/?qualification=999999"
+    ).content.decode()
+    assert "<title>Error: Report internal unit grades" in page
+    assert page.index("There is a problem") < page.index("<h1")
+    assert 'href="#id_qualification"' in page and 'id="id_qualification_error"' in page
+    assert "govuk-select--error" in page

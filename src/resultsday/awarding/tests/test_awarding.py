@@ -284,7 +284,12 @@ def test_the_learner_page_shows_the_result_history(client, cycle) -> None:
     run = award(cycle.series)
     client.force_login(cycle.exams_officer_a)
     page = get_page(client, f"/learners/{reg.learner_id}/").content.decode()
-    assert "Result history" in page and f"awarding run {run.pk}" in page
+    # Centre staff read the run's reason; only AO staff get a link to the run's page.
+    assert "Result history" in page and f"Awarding run {run.pk}: test" in page
+    assert f'href="/awarding/runs/{run.pk}/"' not in page
+    client.force_login(cycle.ao_officer)
+    page = get_page(client, f"/learners/{reg.learner_id}/").content.decode()
+    assert f'Awarding <a class="govuk-link" href="/awarding/runs/{run.pk}/">run {run.pk}</a>: test' in page
 
 
 def test_an_mis_previews_claims_and_declines_through_the_api(client, cycle) -> None:
@@ -434,3 +439,69 @@ def test_a_runs_counts_are_shown_in_words_statuses_first() -> None:
         ("Graded one by one by the reference engine", 1), ("Something new", 4),
         ("New result versions written", 3),
     ]
+
+
+def test_the_awarding_page_puts_the_error_summary_before_the_heading(client, cycle) -> None:
+    client.force_login(cycle.ao_officer)
+    page = client.post(f"/ao/{cycle.ao.code}/awarding/", {"reason": ""}).content.decode()
+    assert "<title>Error: Awarding" in page
+    assert page.index("There is a problem") < page.index("<h1")
+    assert 'href="#id_series"' in page and 'id="id_series_error"' in page
+    assert f'<a href="/ao/{cycle.ao.code}/" class="govuk-back-link">' in page
+
+
+def _finished_preview(cycle, changes: int) -> AwardingRun:
+    from resultsday.awarding.choices import Direction, RunMode
+    from resultsday.awarding.models import PreviewChange
+
+    run = AwardingRun.objects.create(
+        series=cycle.series, mode=RunMode.PREVIEW, status=RunStatus.FINISHED, reason="Regrade",
+        counts={"would_go_up": changes - 1, "would_go_changed": 1}, total=changes,
+        processed=changes,
+    )
+    for n in range(changes):
+        learner = make_learner(cycle.centre_a, first_name=f"Learner{n}",
+                               last_name="=HYPERLINK(\"x\")" if n == 0 else f"Surname{n}")
+        PreviewChange.objects.create(
+            run=run, registration=make_registration(learner, cycle.cert, cycle.series),
+            centre=cycle.centre_a, qualification=cycle.cert, old_status="issued",
+            old_grade="P", old_points=9, new_status="issued", new_grade="M", new_points=15,
+            direction=Direction.UP, reason="Awarded.",
+        )
+    return run
+
+
+def test_a_preview_says_how_many_changes_it_shows_and_pages_through_them(
+    client, cycle, monkeypatch
+) -> None:
+    from resultsday.awarding import views
+
+    monkeypatch.setattr(views, "CHANGES_PAGE_SIZE", 2)
+    run = _finished_preview(cycle, 3)
+    client.force_login(cycle.ao_officer)
+    page = get_page(client, f"/awarding/runs/{run.pk}/").content.decode()
+    assert "Showing 1 to 2 of 3 learners whose result would change." in page
+    assert 'href="?page=2"' in page
+    assert "Would change, with the same points" in page and "Would go changed" not in page
+    assert f'<a href="/ao/{cycle.ao.code}/awarding/" class="govuk-back-link">' in page
+    page = get_page(client, f"/awarding/runs/{run.pk}/?page=2").content.decode()
+    assert "Showing 3 to 3 of 3 learners" in page
+
+
+def test_a_previews_changes_download_as_a_csv_with_formulas_neutralised(client, cycle) -> None:
+    import csv
+    import io
+
+    run = _finished_preview(cycle, 3)
+    client.force_login(cycle.ao_officer)
+    page = get_page(client, f"/awarding/runs/{run.pk}/").content.decode()
+    assert f'href="/awarding/runs/{run.pk}/?format=csv"' in page
+    response = client.get(f"/awarding/runs/{run.pk}/?format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 3
+    assert {r["Last name"] for r in rows} >= {"'=HYPERLINK(\"x\")", "Surname1"}
+    assert (rows[0]["Status now"], rows[0]["Grade would be"], rows[0]["Direction"]) == (
+        "Issued", "M", "Up")
+    client.force_login(cycle.other_ao_officer)
+    assert client.get(f"/awarding/runs/{run.pk}/?format=csv").status_code == 404

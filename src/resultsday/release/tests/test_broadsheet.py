@@ -277,8 +277,35 @@ def test_the_results_file_refuses_a_grade_with_no_published_code_and_names_it(
 ) -> None:
     page = page_for(client, embargoed.exams_officer_a, AFTER, f"{URL}results-file/")
     assert "The results (R) file cannot be made" in page
-    assert "the grade DD" in page and "UNKNOWN" in page
+    # In the user's words: the qualification, its grades without a code and what to do instead.
+    assert "Test qualification 601/7157/7 (601/7157/7): DD – 1 learner" in page
+    assert "UNKNOWN" not in page and "§" not in page and "national-diploma-nqf" not in page
+    assert f'href="{URL}export.xlsx?"' in page and f'href="{URL}export.csv?"' in page
     assert not AuditEvent.objects.filter(action=AuditAction.RESULTS_EXPORTED).exists()
+
+
+def test_the_results_file_refusal_offers_the_file_for_the_other_qualifications(
+    client, embargoed
+) -> None:
+    other = make_qualification(embargoed.ao, qn="601/7155/8")
+    issue(make_registration(make_learner(embargoed.centre_a, first_name="Mary"), other), "D*", 48)
+    page = page_for(client, embargoed.exams_officer_a, AFTER, f"{URL}results-file/?q=")
+    assert f'href="{URL}results-file/?q=&amp;qualification=601%2F7155%2F8"' in page
+    data = download(client, embargoed.exams_officer_a, AFTER,
+                    f"{URL}results-file/?qualification=601%2F7155%2F8")
+    assert [r.grade for r in read_results(data).records] == ["D*"]
+
+
+def test_the_results_page_says_why_there_is_no_results_file_for_the_selection(
+    client, embargoed
+) -> None:
+    page = page_for(client, embargoed.exams_officer_a, AFTER)
+    assert "Results (R) file for your MIS: not available for these results." in page
+    assert "Test qualification 601/7157/7 (601/7157/7) has grades of several letters (DD)" in page
+    assert f'href="{URL}results-file/' not in page
+    # A selection the file can carry gets the link.
+    page = page_for(client, embargoed.exams_officer_a, AFTER, f"{URL}?status=pending")
+    assert f'href="{URL}results-file/?status=pending"' in page
 
 
 def test_a_result_hidden_from_the_viewer_goes_in_the_results_file_as_not_yet_sent(

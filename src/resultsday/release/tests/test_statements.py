@@ -232,3 +232,46 @@ def test_a_result_not_issued_is_explained_in_plain_words(client, world, status) 
     page = learner_page(client, world)
     assert RESULT_IN_WORDS[status].replace("'", "&#x27;") in page
     assert "cannot confirm your place" in page
+
+
+# ---- unit order ----------------------------------------------------------------------------
+
+
+def _units_numbered(world: World, numbers: list[str]) -> None:
+    """Internal units with these printed numbers on the world's registration, graded Pass."""
+    from resultsday.assessment.choices import ResultSource
+    from resultsday.assessment.models import UnitResult
+    from resultsday.catalogue.choices import Assessment
+    from resultsday.catalogue.models import Unit
+
+    for number in numbers:
+        unit = Unit.objects.create(suite=world.qualification.suite, code=f"X{number}",
+                                   number=number, title=f"Topic {number}", glh=60,
+                                   assessment=Assessment.INTERNAL)
+        UnitResult.objects.create(registration=world.registration, unit=unit, grade="P",
+                                  source=ResultSource.CENTRE)
+
+
+def _order(text: str, labels: list[str]) -> list[str]:
+    return sorted(labels, key=text.index)
+
+
+def test_units_are_listed_by_number_not_as_text_on_every_results_page(client, world) -> None:
+    _units_numbered(world, ["11", "2A", "20", "3", "12"])  # with Unit 1 (T1) from the world
+    expected = ["Unit 1 ", "Unit 2A ", "Unit 3 ", "Unit 11 ", "Unit 12 ", "Unit 20 "]
+    (stored,) = learner_results(learner_id=world.learner.pk).registrations
+    assert [u.unit_number for u in stored.units] == ["1", "2A", "3", "11", "12", "20"]
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(world.learner_user)
+        my = get_page(client, "/my/").content.decode()
+        assert _order(my, expected) == expected
+        statement = get_page(client, "/my/statement/").content.decode()
+        numbers = ['">1</td>', '">2A</td>', '">3</td>', '">11</td>', '">12</td>', '">20</td>']
+        assert _order(statement, numbers) == numbers
+        text = pdf_text(learner_statement_pdf(client, world).content)
+        topics = ["Topic 2A", "Topic 3", "Topic 11", "Topic 12", "Topic 20"]
+        assert _order(text, topics) == topics
+        client.force_login(world.exams_officer_a)
+        page = get_page(client, f"/learners/{world.learner.pk}/").content.decode()
+        table = page[page.index("Unit results reported"):]
+        assert _order(table, expected) == expected
