@@ -11,6 +11,7 @@ COUNT_LABELS = {
     "by_reference": "Graded one by one by the reference engine",
     "would_go_up": "Would go up",
     "would_go_down": "Would go down",
+    "would_go_changed": "Would change, with the same points",
     "kept_up_only": "Kept as issued by the up-only policy (the new evaluation was lower)",
 }
 

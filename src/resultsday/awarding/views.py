@@ -60,9 +60,6 @@ def awarding_home(request: HttpRequest, code: str) -> HttpResponse:
 
 #: Learners listed on one page of a preview's changes; the CSV has them all.
 CHANGES_PAGE_SIZE = 100
-#: `awarding.models.COUNT_LABELS` has no words for a preview's "would_go_changed" tally, which
-#: read "Would go changed" (the `award` command prints the same words).
-_COUNT_WORDS = {"Would go changed": "Would change, with the same points"}
 CHANGES_CSV_COLUMNS = (
     "Last name", "First name", "ULN", "Candidate number", "Centre number", "Centre",
     "QN", "Qualification", "Status now", "Grade now", "Points now", "Status would be",
@@ -77,7 +74,7 @@ def awarding_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context: dict[str, object] = {
         "run": run,
-        "count_rows": [(_COUNT_WORDS.get(label, label), n) for label, n in run.count_rows],
+        "count_rows": run.count_rows,
     }
     if run.mode == RunMode.PREVIEW and run.status == RunStatus.FINISHED:
         changes = run.changes.select_related(
