@@ -496,6 +496,8 @@ def main() -> None:
             print(rd(env, "award", "--ao", "bench", "--series", "2027-06", "--reason", "bench",
                      "--batch-size", "2000").strip().splitlines()[-1])
             print(f"setup: {time.perf_counter() - start:.1f} s")
+        else:
+            rd(env, "migrate", "-v0")  # a kept database gets any migration added since
         clients = json.loads(state.read_text())
         warmed = ""
         if use_redis:
