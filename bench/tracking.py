@@ -359,9 +359,10 @@ def main(argv: list[str] | None = None) -> int:
             TrackingReport.objects.all().delete()  # a week's reports are kept once: start afresh
 
             def reports(processes: int = processes) -> str:
-                made = tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED, now=moment,
-                                                     processes=processes)
-                return f"{made} reports"
+                run = tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED, now=moment,
+                                                    processes=processes)
+                failed = f", {len(run.failed)} failed" if run.failed else ""
+                return f"{run.made} reports{failed}"
 
             wall = _timed(f"reports for {args.centres:,} centres ({n:,} registrations), "
                           f"{processes} process(es)", reports, target=300 * n / 1_000_000)

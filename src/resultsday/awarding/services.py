@@ -434,6 +434,7 @@ def claim_submit(*, registration: Registration, actor: User | None) -> Claim:
         audit_record(
             actor=actor, action=AuditAction.CLAIM_SUBMITTED, obj=claim,
             centre=registration.centre,
+            awarding_organisation=registration.qualification.awarding_organisation,
             summary=f"Full award claimed for {registration}"
             + (" — late: not guaranteed on time" if late else ""),
             after={"is_late": late},
@@ -475,6 +476,7 @@ def result_decline(
         audit_record(
             actor=actor, action=AuditAction.RESULT_DECLINED, obj=current,
             centre=registration.centre, before=before,
+            awarding_organisation=registration.qualification.awarding_organisation,
             after={"status": ResultStatus.DECLINED}, reason=consent_note,
             summary=f"Grade {before['grade']} declined to resit for {registration}",
         )

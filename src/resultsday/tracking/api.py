@@ -7,10 +7,21 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from resultsday.accounts.access import get_centre_for_user, get_registration_for_user
+from resultsday.accounts.access import (
+    get_centre_for_user,
+    get_registration_for_user,
+    registrations_for_user,
+)
 from resultsday.accounts.permissions import Permission
 from resultsday.api.permissions import api_require
-from resultsday.tracking.selectors import TrackingRow, centre_tracking, tracking_rows
+from resultsday.release.services import results_open
+from resultsday.tracking.selectors import (
+    TrackingRow,
+    centre_tracking,
+    rows_as_seen,
+    tracking_queryset,
+    tracking_rows,
+)
 
 router = Router(tags=["tracking"])
 
@@ -58,11 +69,21 @@ class TrackingOut(Schema):
     "/centres/{number}/tracking",
     response=list[TrackingOut],
     summary="Every registration at the centre with its live tracking status",
+    description=(
+        "AO staff get only the registrations on their AO's qualifications. The release policy "
+        "applies as on the centre's results: before the caller may see an embargoed result, "
+        "its status gives no grade and says when it is released, and nothing worked out from "
+        "an external unit's grade is given; each embargoed result the caller sees early is "
+        "recorded as an early view."
+    ),
 )
 def centre_tracking_list(request: HttpRequest, number: str) -> list[TrackingOut]:
     api_require(request, READ)
     centre = get_centre_for_user(request, number, READ)
-    return [TrackingOut.of(row) for row in centre_tracking(centre=centre)]
+    rows = centre_tracking(centre=centre, registrations=registrations_for_user(request.user, READ))
+    decisions = results_open(user=request.user, registrations=[row.registration for row in rows],
+                             page=request.path)
+    return [TrackingOut.of(row) for row in rows_as_seen(rows, decisions)]
 
 
 @router.get(
@@ -73,10 +94,9 @@ def centre_tracking_list(request: HttpRequest, number: str) -> list[TrackingOut]
 def registration_tracking(request: HttpRequest, registration_id: int) -> list[IssueOut]:
     api_require(request, READ)
     registration = get_registration_for_user(request, registration_id, READ)
-    registration = type(registration).objects.select_related(
-        "learner", "qualification", "qualification__suite", "series", "centre"
-    ).get(pk=registration.pk)
-    row = tracking_rows([registration])[0]
+    registration = tracking_queryset(type(registration).objects.filter(pk=registration.pk)).get()
+    decisions = results_open(user=request.user, registrations=[registration], page=request.path)
+    row = rows_as_seen(tracking_rows([registration]), decisions)[0]
     issues = row.issues() or [row.status]
     return [IssueOut(code=s.code.value, label=s.label, meaning=s.meaning, action=s.action,
                      deadline=s.deadline,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -48,6 +48,7 @@ from resultsday.awarding.decisions import (
     reason_verification,
 )
 from resultsday.awarding.models import Claim, QualificationResult
+from resultsday.catalogue.choices import Assessment
 from resultsday.catalogue.models import Qualification, Series, Unit
 from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import Centre, StandardsVerification
@@ -69,7 +70,10 @@ from resultsday.tracking.selectors import (
     Structure,
     _label,
     _structures,
+    centre_visibility,
     engine_facts,
+    facts_and_status_held,
+    held_until,
     row_parts,
     series_dates,
 )
@@ -147,6 +151,9 @@ class TrackedRegistration(StatusReadings):
     predicted_grade: str
     needs_to_progress: bool
     now: datetime
+    # Entered for an external unit in its own series: the release policy's embargo (as
+    # `release.selectors.embargoed_registration_ids` has it, from the entries read here).
+    embargoed: bool = False
 
 
 class _Reference(NamedTuple):
@@ -154,7 +161,8 @@ class _Reference(NamedTuple):
     numbers of the centres and declarations of the checkpoints seen so far."""
 
     qualifications: dict[int, QualificationInfo]
-    units: dict[int, tuple[str, str, tuple[int, str, int]]]  # id -> number, label, unit order
+    # id -> number, label, unit order, is external
+    units: dict[int, tuple[str, str, tuple[int, str, int], bool]]
     series_names: dict[int, str]
     dates: dict[tuple[int, str], SeriesDates]
     centre_numbers: dict[int, str]
@@ -172,9 +180,10 @@ def _reference() -> _Reference:
                                           "results_day_type", "awarding_organisation_id",
                                           "suite__name")
     }
-    units = {pk: (number, _label(number, title), (suite_id, code, pk))
-             for pk, number, title, suite_id, code in
-             Unit.objects.values_list("pk", "number", "title", "suite_id", "code")}
+    units = {pk: (number, _label(number, title), (suite_id, code, pk),
+                  assessment == Assessment.EXTERNAL)
+             for pk, number, title, suite_id, code, assessment in
+             Unit.objects.values_list("pk", "number", "title", "suite_id", "code", "assessment")}
     series_names = dict(Series.objects.values_list("pk", "name"))
     return _Reference(qualifications, units, series_names, series_dates(series_names), {}, {})
 
@@ -199,7 +208,7 @@ class _Codes:
                  if (spec := catalogue.qualifications.get(q.qn)) is not None
                  and spec.structure is not None}
         spec_numbers = {pk: frozenset(structure.units) for pk, structure in specs.items()}
-        numbers = tuple(sorted({number for number, _, _ in reference.units.values()}
+        numbers = tuple(sorted({unit[0] for unit in reference.units.values()}
                                .union(*spec_numbers.values())))
         code_of = {number: i for i, number in enumerate(numbers)}
         unit_ids = np.array(sorted(reference.units), dtype=np.int64)
@@ -483,6 +492,8 @@ def _tracked_chunk(
     reported = [frozenset(numbers[starts[i]:starts[i + 1]]) for i in range(len(records))]
     awaiting = [frozenset([units[unit_id][0] for unit_id, series_id in entries.get(r.pk, ())
                            if series_id == r.series_id]) for r in records]
+    embargoed = [any(units[unit_id][3] for unit_id, series_id in entries.get(r.pk, ())
+                     if series_id == r.series_id) for r in records]
     sv_statuses = [verification.get((r.centre_id, quals[r.qualification_id].suite_id,
                                      quals[r.qualification_id].sector), "") for r in records]
     answered = _engine_answers(
@@ -534,11 +545,36 @@ def _tracked_chunk(
             facts=parts.facts, dates=dates, status=status,
             units_reported=parts.units_reported, points=parts.points,
             predicted_grade=parts.predicted_grade, needs_to_progress=parts.needs_to_progress,
-            now=now,
+            now=now, embargoed=embargoed[i],
         )
 
 
 _NO_DATES = SeriesDates()
+
+
+def tracked_as_centre_sees(rows: Sequence[TrackedRegistration]) -> list[TrackedRegistration]:
+    """The rows as every member of the centre's staff may see them, as
+    `selectors.rows_as_centre_sees` gives them on the page path: `selectors.centre_visibility`
+    decided once per embargo, series dates and moment, and where it hides the result, the
+    row with `selectors.facts_and_status_held`. No queries."""
+    decisions: dict[tuple[bool, SeriesDates, datetime], tuple[bool, str]] = {}
+    shown = []
+    for row in rows:
+        key = (row.embargoed, row.dates, row.now)
+        decided = decisions.get(key)
+        if decided is None:
+            decision = centre_visibility(embargoed=row.embargoed, dates=row.dates, now=row.now)
+            decided = decisions[key] = (decision.visible,
+                                        "" if decision.visible else held_until(decision))
+        visible, until = decided
+        found = None if visible else facts_and_status_held(row.facts, row.dates, row.now,
+                                                           until=until)
+        if found is None:
+            shown.append(row)
+        else:
+            facts, status = found
+            shown.append(replace(row, facts=facts, status=status, points=facts.engine_points))
+    return shown
 
 
 # ---- the engine's answers, a chunk at a time in columns -----------------------------------
@@ -760,5 +796,6 @@ __all__ = [
     "RegistrationRecord",
     "TrackedRegistration",
     "centre_tracked",
+    "tracked_as_centre_sees",
     "tracked_registrations",
 ]

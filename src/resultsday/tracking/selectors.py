@@ -9,10 +9,10 @@ pure rules in `status.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -24,9 +24,12 @@ from resultsday.catalogue.choices import Assessment, KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import AwardingOrganisation, KeyDate, QualificationUnit
 from resultsday.centres.choices import VerificationStatus
 from resultsday.centres.models import Centre, StandardsVerification
+from resultsday.core.templatetags.govuk import govuk_datetime
 from resultsday.grading import Catalogue, default_catalogue
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Registration
+from resultsday.release.policy import HIDDEN, ReleaseTimes, ViewerKind, Visibility, result_visibility
+from resultsday.release.selectors import embargoed_registration_ids
 from resultsday.tracking.choices import CheckpointKind
 from resultsday.tracking.models import Checkpoint, CheckpointLearner, TrackingReport
 from resultsday.tracking.status import (
@@ -35,9 +38,13 @@ from resultsday.tracking.status import (
     StatusCode,
     TrackingFacts,
     expecting_result_flag,
+    facts_held,
     issues_of,
     status_of,
 )
+
+if TYPE_CHECKING:
+    from resultsday.tracking.bulk import TrackedRegistration
 
 _DATE_FIELDS = {
     KeyDateKind.ENTRY_DEADLINE: "entry_deadline",
@@ -55,6 +62,7 @@ class StatusReadings:
     facts: TrackingFacts
     dates: SeriesDates
     status: Status
+    points: int | None
     now: datetime
 
     @property
@@ -312,6 +320,7 @@ def row_parts(
         checkpoint_declared=bool(checkpoint and checkpoint[1]),
         added_late=added_late,
         registered_late=is_late,
+        external_reported=any(structure[n][1] for n in reported if n in structure),
     )
     return RowParts(
         facts=facts,
@@ -387,19 +396,107 @@ def tracking_rows(
 def tracking_queryset(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
     """What `tracking_rows` needs selected, in a stable order."""
     return registrations.select_related(
-        "learner", "qualification", "qualification__suite", "series", "centre"
+        "learner", "qualification", "qualification__suite", "series", "centre", "result"
     ).order_by("learner__last_name", "learner__first_name", "pk")
 
 
 def centre_tracking(
-    *, centre: Centre, now: datetime | None = None, series_id: int | None = None,
-    catalogue: Catalogue | None = None,
+    *, centre: Centre, registrations: QuerySet[Registration], now: datetime | None = None,
+    series_id: int | None = None, catalogue: Catalogue | None = None,
 ) -> list[TrackingRow]:
-    """Every registration of the centre (optionally one series) with its live status."""
-    registrations = Registration.objects.filter(centre=centre)
+    """Every registration of the centre (optionally one series) among `registrations` (those
+    the viewer may read: `registrations_for_user`) with its live status, as it is: apply
+    `rows_as_seen` before showing it."""
+    registrations = registrations.filter(centre=centre)
     if series_id is not None:
         registrations = registrations.filter(series_id=series_id)
     return tracking_rows(list(tracking_queryset(registrations)), now=now, catalogue=catalogue)
+
+
+# ---- what a viewer may see of the rows: the release policy's decisions applied ---------------
+
+Row = TypeVar("Row", "TrackingRow", "TrackedRegistration")
+
+
+def result_reaches_viewer_at(decision: Visibility) -> datetime | None:
+    """When a result the policy hides from a viewer reaches them: the first release time at
+    which the policy (asked again) lets them see it. None if no release time does."""
+    if decision.viewer is None:
+        return None
+    times = decision.times
+    for at in sorted({t for t in (times.to_centres, times.to_learners) if t is not None}):
+        if result_visibility(viewer=decision.viewer, embargoed=decision.embargoed, times=times,
+                             released_at_discretion=decision.released_at_discretion,
+                             now=at).visible:
+            return at
+    return None
+
+
+def held_until(decision: Visibility) -> str:
+    """`result_reaches_viewer_at` in words, as a held status says it ("" if not known)."""
+    at = result_reaches_viewer_at(decision)
+    return govuk_datetime(at) if at is not None else ""
+
+
+def facts_and_status_held(
+    facts: TrackingFacts, dates: SeriesDates, now: datetime, *, until: str
+) -> tuple[TrackingFacts, Status] | None:
+    """What a viewer the policy does not yet let see the result sees (it reaches them `until`,
+    `held_until`): the facts without what is held back (`status.facts_held`) and the status
+    from them; None when nothing is held back (no result, and no external grade to work
+    anything out from)."""
+    if not (facts.result_status or facts.external_reported):
+        return None
+    held = facts_held(facts, until=until)
+    return held, status_of(held, dates, now)
+
+
+def row_held(row: Row, decision: Visibility) -> Row:
+    """The row as seen by a viewer whom the policy (`decision`) does not yet let see the result
+    (`facts_and_status_held`; the points are the held facts'). The page and bulk paths share
+    it."""
+    found = facts_and_status_held(row.facts, row.dates, row.now, until=held_until(decision))
+    if found is None:
+        return row
+    facts, status = found
+    return replace(row, facts=facts, status=status, points=facts.engine_points)
+
+
+def rows_as_seen(
+    rows: Sequence[TrackingRow], decisions: Mapping[int, Visibility]
+) -> list[TrackingRow]:
+    """The rows as the viewer of the policy's `decisions` (by registration id, from
+    `release.selectors.result_visibilities` or `release.services.results_open`) may see them;
+    a registration without a decision is hidden. No queries."""
+    shown = []
+    for row in rows:
+        decision = decisions.get(row.registration.pk, HIDDEN)
+        shown.append(row if decision.visible else row_held(row, decision))
+    return shown
+
+
+def centre_visibility(*, embargoed: bool, dates: SeriesDates, now: datetime) -> Visibility:
+    """What every member of a centre's staff may see of a result: the policy's decision for a
+    teacher, the centre reader an embargo holds longest (until the learner release). For what
+    is kept for the centre and read later by any of its staff: tracking reports and the
+    checkpoint 2 list. Nobody's look is then an early one, so there is nothing to record."""
+    return result_visibility(
+        viewer=ViewerKind.TEACHER, embargoed=embargoed,
+        times=ReleaseTimes(to_centres=dates.results_to_centres,
+                           to_learners=dates.results_to_learners),
+        released_at_discretion=None, now=now,
+    )
+
+
+def rows_as_centre_sees(rows: Sequence[TrackingRow]) -> list[TrackingRow]:
+    """The rows as every member of the centre's staff may see them (`centre_visibility`); one
+    query (which registrations are embargoed)."""
+    embargoed = embargoed_registration_ids(row.registration.pk for row in rows)
+    return rows_as_seen(rows, {
+        row.registration.pk: centre_visibility(embargoed=row.registration.pk in embargoed,
+                                               dates=row.dates, now=row.now)
+        for row in rows
+    })
 
 
 def status_counts(rows: Iterable[TrackingRow]) -> list[tuple[StatusCode, int]]:
@@ -437,9 +534,12 @@ def checkpoint_get(*, centre: Centre, series_id: int, kind: str) -> Checkpoint |
     return Checkpoint.objects.filter(centre=centre, series_id=series_id, kind=kind).first()
 
 
-def checkpoint_registrations(*, centre: Centre, series_id: int) -> list[Registration]:
-    """Active registrations of the centre in the series: who the checkpoint is about."""
-    return list(tracking_queryset(Registration.objects.filter(
+def checkpoint_registrations(
+    *, centre: Centre, series_id: int, registrations: QuerySet[Registration]
+) -> list[Registration]:
+    """Active registrations of the centre in the series among `registrations` (those the viewer
+    may read): who the checkpoint is about."""
+    return list(tracking_queryset(registrations.filter(
         centre=centre, series_id=series_id, status=RegistrationStatus.ACTIVE)))
 
 
@@ -449,10 +549,13 @@ def checkpoint_rows_by_registration(checkpoint: Checkpoint | None) -> dict[int, 
     return {row.registration_id: row for row in checkpoint.learners.all()}
 
 
-def centre_series(*, centre: Centre) -> list[tuple[int, str]]:
-    """The series the centre has registrations in, as (id, name), latest first."""
+def centre_series(
+    *, centre: Centre, registrations: QuerySet[Registration]
+) -> list[tuple[int, str]]:
+    """The series the centre has registrations in among `registrations` (those the viewer may
+    read), as (id, name), latest first."""
     return list(
-        Registration.objects.filter(centre=centre).values_list("series_id", "series__name")
+        registrations.filter(centre=centre).values_list("series_id", "series__name")
         .distinct().order_by("-series__code")
     )
 

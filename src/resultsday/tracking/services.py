@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,13 +25,21 @@ from resultsday.tracking.bulk import (
     IdRange,
     TrackedRegistration,
     centre_ranges,
+    tracked_as_centre_sees,
     tracked_registrations,
 )
 from resultsday.tracking.choices import CheckpointKind, ReportTrigger
 from resultsday.tracking.models import Checkpoint, CheckpointLearner, TrackingReport
 from resultsday.tracking.parallel import parts_run
 from resultsday.tracking.reports import report_summary, tracking_report_files
-from resultsday.tracking.selectors import series_dates, tracking_queryset, tracking_rows
+from resultsday.tracking.selectors import (
+    rows_as_centre_sees,
+    series_dates,
+    tracking_queryset,
+    tracking_rows,
+)
+
+logger = logging.getLogger(__name__)
 
 # Past reports kept per centre: a year of weekly reports plus on-demand ones.
 REPORTS_KEPT = 60
@@ -120,7 +130,8 @@ def checkpoint_outstanding_record(
     """Checkpoint 2: record, for each learner confirmed at checkpoint 1, what is outstanding.
 
     The list is the tracking engine's issues at this moment, kept on the checkpoint so the
-    centre and the AO can see later what was agreed.
+    centre and the AO can see later what was agreed; as every member of the centre's staff
+    may see them (`selectors.rows_as_centre_sees`: nothing of an embargoed result).
     """
     now = now or timezone.now()
     first = Checkpoint.objects.filter(
@@ -132,7 +143,7 @@ def checkpoint_outstanding_record(
     registrations = list(tracking_queryset(Registration.objects.filter(
         pk__in=[c[0] for c in confirmed], status=RegistrationStatus.ACTIVE)))
     rows = {row.registration.pk: row for row in
-            tracking_rows(registrations, now=now, catalogue=catalogue)}
+            rows_as_centre_sees(tracking_rows(registrations, now=now, catalogue=catalogue))}
     with transaction.atomic():
         checkpoint, _ = Checkpoint.objects.select_for_update().get_or_create(
             centre=centre, series=series, kind=CheckpointKind.CHECKPOINT_2)
@@ -197,9 +208,15 @@ def _report_keep(
     *, centre: Centre, trigger: ReportTrigger, actor: User | None, now: datetime,
     rows: list[TrackedRegistration],
 ) -> TrackingReport | None:
-    """Keep the report (None if this week's weekly report for the centre is already kept)."""
+    """Keep the report (None if this week's weekly report for the centre is already kept).
+
+    The files are the centre's, read by any of its staff later: they hold what every member of
+    its staff may see (`bulk.tracked_as_centre_sees`: no grade or points of a result under
+    embargo before the learner release). The summary's counts are read only by AO staff, who
+    see every result at any time (the at-risk view), so they come from the rows as they are.
+    """
     rows.sort(key=lambda row: (row.record.last_name, row.record.first_name, row.record.pk))
-    xlsx, csv = tracking_report_files(centre=centre, rows=rows, now=now)
+    xlsx, csv = tracking_report_files(centre=centre, rows=tracked_as_centre_sees(rows), now=now)
     week = report_week(now) if trigger == ReportTrigger.SCHEDULED else None
     try:
         with transaction.atomic():
@@ -230,12 +247,21 @@ def tracking_report_create(
     return report or TrackingReport.objects.get(centre=centre, week=report_week(now))
 
 
+class ReportRun(NamedTuple):
+    """What a run of reports did: how many it kept, and the centres whose report failed."""
+
+    made: int
+    failed: tuple[str, ...] = ()  # centre numbers
+
+
 def tracking_reports_generate_all(
     *, trigger: ReportTrigger = ReportTrigger.SCHEDULED, now: datetime | None = None,
     centre_ids: Iterable[int] | None = None, centres: IdRange | None = None,
     processes: int = 1,
-) -> int:
-    """A report for every centre with registrations (the weekly run). Returns how many.
+) -> ReportRun:
+    """A report for every centre with registrations (the weekly run). Returns how many were
+    kept, and which centres failed: one centre's failure (a name the workbook cannot store,
+    say) is logged with its number and does not stop the others.
 
     One pass over the registrations in centre order (`tracking.bulk`), each centre's report
     kept as soon as its rows are complete; `centre_ids` or the range `centres` narrow it to
@@ -258,7 +284,9 @@ def tracking_reports_generate_all(
     if processes > 1:
         parts = [(trigger.value, now, part, centre_ids)
                  for part in centre_ranges(registrations, processes)]
-        return sum(parts_run(_generate_part, parts, processes=processes))
+        runs = parts_run(_generate_part, parts, processes=processes)
+        return ReportRun(sum(run.made for run in runs),
+                         tuple(number for run in runs for number in run.failed))
     if trigger == ReportTrigger.SCHEDULED:
         kept = TrackingReport.objects.filter(week=report_week(now))
         if centres is not None:
@@ -267,6 +295,7 @@ def tracking_reports_generate_all(
         if done:  # a rerun: only the centres whose report for this week is still missing
             registrations = registrations.exclude(centre_id__in=done)
     made = 0
+    failed: list[str] = []
     centres_by_id: dict[int, Centre] = {}
     with long_pass():
         for centre_id, rows in groupby(
@@ -277,12 +306,21 @@ def tracking_reports_generate_all(
                 # Centres arrive in id order: fetch the next few hundred in one query.
                 centres_by_id = {c.pk: c for c in
                                  Centre.objects.filter(pk__gte=centre_id).order_by("pk")[:500]}
-            made += _report_keep(centre=centres_by_id[centre_id], trigger=trigger, actor=None,
-                                 now=now, rows=list(rows)) is not None
-    return made
+            centre = centres_by_id[centre_id]
+            try:
+                made += _report_keep(centre=centre, trigger=trigger, actor=None, now=now,
+                                     rows=list(rows)) is not None
+            except Exception:
+                # The run goes on; the report is made again next time (a weekly one is
+                # still missing for the week, so a rerun tries it again).
+                logger.exception("The tracking report of centre %s failed", centre.number)
+                failed.append(centre.number)
+    if failed:
+        logger.error("%d tracking report(s) failed, centres %s", len(failed), ", ".join(failed))
+    return ReportRun(made, tuple(failed))
 
 
-def _generate_part(part: tuple[str, datetime, IdRange, list[int] | None]) -> int:
+def _generate_part(part: tuple[str, datetime, IdRange, list[int] | None]) -> ReportRun:
     trigger, now, centres, centre_ids = part
     return tracking_reports_generate_all(trigger=ReportTrigger(trigger), now=now,
                                          centre_ids=centre_ids, centres=centres)

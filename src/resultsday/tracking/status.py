@@ -25,7 +25,7 @@ missing for the reason the status names.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -174,6 +174,26 @@ class TrackingFacts:
     checkpoint_declared: bool = False  # the head of centre has declared checkpoint 1
     added_late: bool = False  # registered after checkpoint 1 (Ofqual "YL")
     registered_late: bool = False  # after the registration deadline
+    external_reported: bool = False  # a result is reported for an external unit of the qualification
+    # Set by `facts_held` for a viewer the release policy does not yet let see the result.
+    result_held: bool = False
+    result_held_until: str = ""  # when the result reaches that viewer, in words; "" if not known
+
+
+def facts_held(facts: TrackingFacts, *, until: str) -> TrackingFacts:
+    """The facts as a viewer sees them before the release policy lets them see the result:
+    no overall grade and, once an external unit has a result, nothing worked out from the unit
+    grades (the engine's grade, points, fallback and reasons), since an external grade is
+    embargoed with the result. `until` says when the result reaches the viewer.
+
+    Every rule then reads only what the viewer may see: `rule_result_issued` says when the
+    result is released instead of the grade, and `rule_ineligible` has no grade to judge by.
+    """
+    if not facts.external_reported:
+        return replace(facts, result_grade="", result_held=True, result_held_until=until)
+    return replace(facts, result_grade="", result_held=True, result_held_until=until,
+                   engine_grade="", engine_points=None, engine_reasons=(),
+                   units_short_reasons=(), engine_fallback="", decision_reason="")
 
 
 @dataclass(frozen=True)
@@ -246,6 +266,11 @@ def rule_result_issued(facts: TrackingFacts, dates: SeriesDates, now: datetime) 
     needs nothing more for this series."""
     if facts.result_status not in {"issued", "fallback", "unclassified", "declined"}:
         return None
+    if facts.result_held:
+        # No grade and no result status (an unclassified result is a grade of U).
+        when = (f"it is released on {facts.result_held_until}" if facts.result_held_until
+                else "it is not released yet")
+        return Status(StatusCode.RESULT_ISSUED, f"Result awarded; {when}.", "None.")
     grade = facts.result_grade or "U"
     return Status(
         StatusCode.RESULT_ISSUED, f"The overall result has been issued: {grade}.", "None.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django_tasks import task
 
@@ -10,27 +11,32 @@ from resultsday.tracking.choices import ReportTrigger
 
 
 @task()
-def tracking_reports_part_task(first_centre_id: int, last_centre_id: int, now: str) -> int:
+def tracking_reports_part_task(
+    first_centre_id: int, last_centre_id: int, now: str
+) -> dict[str, Any]:
     """One part of the weekly run: the reports of the centres with ids in the range, all
     stamped `now` (ISO 8601), the run's moment. Safe to run twice: a centre's weekly report
-    is kept once per week, so a second run makes only the reports still missing."""
+    is kept once per week, so a second run makes only the reports still missing. Returns how
+    many were kept and the numbers of the centres whose report failed (also logged)."""
     from resultsday.tracking.bulk import IdRange
     from resultsday.tracking.services import tracking_reports_generate_all
 
-    return tracking_reports_generate_all(
+    run = tracking_reports_generate_all(
         trigger=ReportTrigger.SCHEDULED, now=datetime.fromisoformat(now),
         centres=IdRange(first_centre_id, last_centre_id))
+    return {"made": run.made, "failed": list(run.failed)}
 
 
 @task()
 def tracking_reports_task(
     centre_ids: list[int] | None = None, trigger: str = ReportTrigger.SCHEDULED.value,
-) -> int:
+) -> dict[str, Any]:
     """Reports for every centre, or the centres given, in one pass (the AO's refresh of its
     at-risk figures is on demand: a new report each time; the oldest are pruned)."""
     from resultsday.tracking.services import tracking_reports_generate_all
 
-    return tracking_reports_generate_all(trigger=ReportTrigger(trigger), centre_ids=centre_ids)
+    run = tracking_reports_generate_all(trigger=ReportTrigger(trigger), centre_ids=centre_ids)
+    return {"made": run.made, "failed": list(run.failed)}
 
 
 @task()

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -17,6 +18,7 @@ from resultsday.accounts.access import (
     get_centre_for_user,
     get_registration_for_user,
     principal_for,
+    registrations_for_user,
     requires,
 )
 from resultsday.accounts.permissions import Permission
@@ -25,9 +27,12 @@ from resultsday.centres.models import Centre
 from resultsday.core.forms import GovukForm
 from resultsday.formats.safe_output import write_csv
 from resultsday.learners.models import Registration
+from resultsday.release.selectors import result_visibilities
+from resultsday.release.services import results_open
 from resultsday.tracking.choices import CHECKPOINT_SLUGS, CheckpointKind, ReportTrigger
 from resultsday.tracking.forms import AtRiskFilterForm, DashboardFilterForm, DeclarationForm
 from resultsday.tracking.selectors import (
+    TrackingRow,
     at_risk,
     centre_series,
     centre_tracking,
@@ -37,6 +42,7 @@ from resultsday.tracking.selectors import (
     checkpoint_rows_by_registration,
     latest_report_summaries,
     reports_for_centre,
+    rows_as_seen,
     series_dates,
     sort_rows,
     status_counts,
@@ -61,6 +67,19 @@ AO_READ = Permission.AO_TRACKING_READ
 
 def _may(request: HttpRequest, centre: Centre, permission: Permission) -> bool:
     return centre.pk in principal_for(request.user).centre_ids(permission)
+
+
+def _readable(request: HttpRequest) -> QuerySet[Registration]:
+    """The registrations the user may read: AO staff only those on their AO's qualifications,
+    even at a centre another AO approves too."""
+    return registrations_for_user(request.user, READ)
+
+
+def _as_seen(request: HttpRequest, rows: list[TrackingRow]) -> list[TrackingRow]:
+    """The rows as the user may see them, for pages that show statuses and actions but no
+    grade or points (so no look there is an early view of a result)."""
+    return rows_as_seen(rows, result_visibilities(
+        user=request.user, registrations=[row.registration for row in rows]))
 
 
 def fix_url(fix: Fix, registration: Registration) -> str:
@@ -98,8 +117,9 @@ FIX_TEXT = {
 @requires(READ)
 def dashboard(request: HttpRequest, number: str) -> HttpResponse:
     centre = get_centre_for_user(request, number, READ)
-    series_choices = centre_series(centre=centre)
-    all_rows = centre_tracking(centre=centre)
+    readable = _readable(request)
+    series_choices = centre_series(centre=centre, registrations=readable)
+    all_rows = _as_seen(request, centre_tracking(centre=centre, registrations=readable))
     qualifications = sorted({(r.registration.qualification.qn, r.registration.qualification.title)
                              for r in all_rows}, key=lambda q: q[1])
     filters = DashboardFilterForm(request.GET or None, qualifications=qualifications,
@@ -126,7 +146,7 @@ def dashboard(request: HttpRequest, number: str) -> HttpResponse:
         "rows": shown, "view": view, "total": len(rows),
         "at_risk_count": sum(1 for r in rows if r.status.needs_action),
         "can_checkpoint": _may(request, centre, WRITE),
-        "can_reports": principal_for(request.user).has(REPORTS),
+        "can_reports": _may(request, centre, REPORTS),
         "series_choices": series_choices,
     })
 
@@ -135,7 +155,10 @@ def dashboard(request: HttpRequest, number: str) -> HttpResponse:
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = get_registration_for_user(request, pk, READ)
     registration = tracking_queryset(Registration.objects.filter(pk=registration.pk)).get()
-    row = tracking_rows([registration])[0]
+    # The page shows what the status says of the result and the points so far: a look at an
+    # embargoed result is recorded as an early view, as on the results pages.
+    decisions = results_open(user=request.user, registrations=[registration], page=request.path)
+    row = rows_as_seen(tracking_rows([registration]), decisions)[0]
     issues = [s for s in row.issues() if s.needs_action]
     return render(request, "tracking/detail.html", {
         "registration": registration, "row": row,
@@ -147,9 +170,10 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- checkpoints ---------------------------------------------------------------------------
 
 
-def _series_for_centre(centre: Centre, series_id: int) -> Series:
-    """A series the centre has registrations in (another centre's series id looks missing)."""
-    if not Registration.objects.filter(centre=centre, series_id=series_id).exists():
+def _series_for_centre(request: HttpRequest, centre: Centre, series_id: int) -> Series:
+    """A series the centre has registrations in that the user may read (another centre's, or
+    another AO's, series id looks missing)."""
+    if not _readable(request).filter(centre=centre, series_id=series_id).exists():
         raise Http404("No such series for this centre.")
     return get_object_or_404(Series, pk=series_id)
 
@@ -189,7 +213,7 @@ class CheckpointForm(GovukForm):
 @requires(READ)
 def checkpoint_page(request: HttpRequest, number: str, series_id: int, kind: str) -> HttpResponse:
     centre = get_centre_for_user(request, number, READ)
-    series = _series_for_centre(centre, series_id)
+    series = _series_for_centre(request, centre, series_id)
     checkpoint_kind = CHECKPOINT_SLUGS.get(kind)
     if checkpoint_kind is None:
         raise Http404("No such checkpoint.")
@@ -198,7 +222,8 @@ def checkpoint_page(request: HttpRequest, number: str, series_id: int, kind: str
     if checkpoint_kind == CheckpointKind.CHECKPOINT_2:
         return _checkpoint_2(request, centre, series)
     checkpoint = checkpoint_get(centre=centre, series_id=series.pk, kind=checkpoint_kind)
-    registrations = checkpoint_registrations(centre=centre, series_id=series.pk)
+    registrations = checkpoint_registrations(centre=centre, series_id=series.pk,
+                                             registrations=_readable(request))
     existing = checkpoint_rows_by_registration(checkpoint)
     locked = bool(checkpoint and checkpoint.is_declared)
     form = CheckpointForm(request.POST or None, registrations=registrations, existing=existing,
@@ -242,7 +267,8 @@ def _checkpoint_2(request: HttpRequest, centre: Centre, series: Series) -> HttpR
     if first is not None:
         confirmed_ids = list(first.learners.filter(expects_result=True)
                              .values_list("registration_id", flat=True))
-    live = tracking_rows(list(tracking_queryset(Registration.objects.filter(pk__in=confirmed_ids))))
+    live = _as_seen(request, tracking_rows(list(tracking_queryset(
+        _readable(request).filter(pk__in=confirmed_ids)))))
     agreed = checkpoint_rows_by_registration(second)
     rows = [(row, row.issues(), agreed.get(row.registration.pk)) for row in live]
     return render(request, "tracking/checkpoint_2.html", {
@@ -257,7 +283,7 @@ def checkpoint_declare_page(
     request: HttpRequest, number: str, series_id: int, kind: str
 ) -> HttpResponse:
     centre = get_centre_for_user(request, number, READ)
-    series = _series_for_centre(centre, series_id)
+    series = _series_for_centre(request, centre, series_id)
     checkpoint_kind = CHECKPOINT_SLUGS.get(kind)
     if checkpoint_kind is None:
         raise Http404("No such checkpoint.")
@@ -281,7 +307,9 @@ def checkpoint_declare_page(
                                 kind=kind)
     counts = Counter[str]()
     if checkpoint is not None:
-        for expects, late in checkpoint.learners.values_list("expects_result", "added_late"):
+        for expects, late in checkpoint.learners.filter(
+            registration__in=_readable(request)
+        ).values_list("expects_result", "added_late"):
             counts["expecting" if expects else "not_expecting"] += 1
             counts["added_late"] += late
     return render(request, "tracking/declare.html", {
@@ -293,7 +321,7 @@ def checkpoint_declare_page(
 @requires(READ)
 def checkpoints_index(request: HttpRequest, number: str) -> HttpResponse:
     centre = get_centre_for_user(request, number, READ)
-    series = centre_series(centre=centre)
+    series = centre_series(centre=centre, registrations=_readable(request))
     dates = series_dates([sid for sid, _ in series])
     rows = []
     for sid, name in series:
@@ -309,9 +337,18 @@ def checkpoints_index(request: HttpRequest, number: str) -> HttpResponse:
 # ---- tracking reports ----------------------------------------------------------------------
 
 
+def _reports_centre(request: HttpRequest, number: str) -> Centre:
+    """The centre, for its own staff only: a report covers every registration at the centre,
+    whichever AO it is with, so AO staff read their AO's figures on the at-risk page instead."""
+    centre = get_centre_for_user(request, number, REPORTS)
+    if not _may(request, centre, REPORTS):
+        raise PermissionDenied("Tracking reports are for the centre's own staff.")
+    return centre
+
+
 @requires(REPORTS)
 def reports_page(request: HttpRequest, number: str) -> HttpResponse:
-    centre = get_centre_for_user(request, number, REPORTS)
+    centre = _reports_centre(request, number)
     if request.method == "POST":
         from resultsday.tracking.tasks import tracking_report_task
 
@@ -326,7 +363,7 @@ def reports_page(request: HttpRequest, number: str) -> HttpResponse:
 
 @requires(REPORTS)
 def report_download(request: HttpRequest, number: str, pk: int, fmt: str) -> HttpResponse:
-    centre = get_centre_for_user(request, number, REPORTS)
+    centre = _reports_centre(request, number)
     if fmt not in ("xlsx", "csv"):
         raise Http404("No such format.")
     report = get_object_or_404(reports_for_centre(centre=centre).defer(None), pk=pk)

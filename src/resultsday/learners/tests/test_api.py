@@ -94,7 +94,7 @@ def test_the_api_refuses_a_bad_uln(client, world, as_eo_a) -> None:
     ("S" * 101, "The surname is 101 characters long: enter 100 characters or fewer"),
     ("Smi\u0007th", "The surname includes a control character (U+0007), which a name cannot "
      "contain: delete it and type the name again"),
-    ("Smi\u0000th", "payload.learner.last_name: Value error, contains a NUL character"),
+    ("Smi\u0000th", "learner.last_name: contains a NUL character"),
 ])
 def test_the_api_refuses_a_name_too_long_or_with_a_control_character_with_422(
     client, world, as_eo_a, name, message

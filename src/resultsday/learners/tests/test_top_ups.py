@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import time_machine
 
 from resultsday.accounts.choices import AuditAction
 from resultsday.accounts.models import AuditEvent
@@ -16,7 +17,15 @@ from resultsday.learners.models import Entry, Registration
 from resultsday.learners.selectors import top_up_candidates
 from resultsday.learners.services import RegistrationError, registration_top_up
 from resultsday.learners.tests.helpers import entry_for
-from resultsday.testing import World, get_page, make_qualification, make_registration
+from resultsday.release.models import EmbargoedView
+from resultsday.release.tests.helpers import BEFORE, BETWEEN, issue
+from resultsday.testing import (
+    World,
+    get_page,
+    make_qualification,
+    make_registration,
+    record_unit_result,
+)
 
 
 def larger(world: World) -> Qualification:
@@ -201,3 +210,34 @@ def test_the_api_refuses_top_ups_to_teachers_and_other_centres(client, world) ->
                         **_auth(world.exams_officer_b))
     assert other.status_code == 404
     assert Registration.objects.get(pk=world.registration.pk).status == "active"
+
+
+def test_the_top_up_page_shows_external_grades_only_once_the_result_may_be_seen(
+    client, world
+) -> None:
+    entry_for(world)  # entered for the external unit in the series: the embargo applies
+    record_unit_result(world.registration, "T2", "D")
+    issue(world.registration, grade="DD")
+    url = f"/registrations/{world.registration.pk}/top-up/"
+    client.force_login(world.exams_officer_a)
+    with time_machine.travel(BEFORE, tick=False):  # before the centre release
+        page = get_page(client, url).content.decode()
+    assert "Unit 1 Unit T1, attempt 1: M" in page and "Unit 2 Unit T2, attempt 1" not in page
+    assert "External unit results, not shown until" in page
+    assert not EmbargoedView.objects.exists()
+    with time_machine.travel(BETWEEN, tick=False):  # the exams officer's early look: recorded
+        page = get_page(client, url).content.decode()
+    assert "Unit 2 Unit T2, attempt 1: D" in page
+    assert EmbargoedView.objects.get().page == url
+
+
+def test_another_aos_staff_see_no_top_ups_of_the_first_aos_registrations(client, world) -> None:
+    world.centre_a.awarding_organisations.add(world.other_ao)  # the centre works with both
+    make_registration(world.learner, larger(world))
+    url = f"/centres/{world.centre_a.number}/top-ups/"
+    client.force_login(world.ao_officer)
+    assert f"/registrations/{world.registration.pk}/top-up/" not in get_page(client, url).content.decode()
+    assert "Lovelace" in get_page(client, url).content.decode()
+    client.force_login(world.other_ao_officer)
+    page = get_page(client, url).content.decode()
+    assert "Lovelace" not in page and "No top-ups needed." in page

@@ -23,15 +23,18 @@ from resultsday.centres.models import StandardsVerification
 from resultsday.core import demo
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Entry, Registration
+from resultsday.release.selectors import embargoed_registration_ids
 from resultsday.testing import make_learner, make_registration, record_unit_result
 from resultsday.tracking.bulk import (
     centre_tracked,
     registration_ranges,
     status_totals,
+    tracked_as_centre_sees,
     tracked_registrations,
 )
 from resultsday.tracking.models import CheckpointLearner
-from resultsday.tracking.selectors import tracking_queryset, tracking_rows
+from resultsday.tracking.selectors import rows_as_centre_sees, tracking_queryset, tracking_rows
+from resultsday.tracking.status import StatusCode
 from resultsday.tracking.tests.helpers import london
 
 
@@ -94,25 +97,37 @@ def test_bulk_statuses_equal_the_per_registration_path() -> None:
     demo.demo_seed(seed=11, centres=4, learners=160)
     _vary(seed=3)
     everyone = Registration.objects.all()
+    embargoed = embargoed_registration_ids(everyone.values_list("pk", flat=True))
     seen = set()
     explained_some = False
+    held = Counter[str]()
     for moment in [london(2026, 11, 1), london(2027, 6, 10), london(2027, 7, 10),
                    london(2027, 8, 20)]:
         with time_machine.travel(moment, tick=False):
             page = tracking_rows(list(tracking_queryset(everyone)))
+            # ... and as every member of the centre's staff may see them (the reports' view)
+            page_held = {row.registration.pk: _compared(row) for row in rows_as_centre_sees(page)}
             for explained, by_centre in itertools.product((True, False), (False, True)):
                 expected = {row.registration.pk: _compared(row, explained=explained)
                             for row in page}
                 rows = list(tracked_registrations(everyone, chunk=37, by_centre=by_centre,
                                                   explain=explained))
                 assert sorted(row.record.pk for row in rows) == sorted(expected)
+                assert {row.record.pk for row in rows if row.embargoed} == embargoed
                 for row in rows:
                     assert _compared(row, explained=explained) == expected[row.record.pk], (
                         row.record)
                     seen.add(row.status.code)
                     explained_some = explained_some or bool(row.facts.engine_reasons)
+                if explained:
+                    for row in tracked_as_centre_sees(rows):
+                        assert _compared(row) == page_held[row.record.pk], row.record
+                        if row.facts.result_held:
+                            held[row.status.code] += 1
+                            held["points"] += row.facts.external_reported
     assert len(seen) >= 12  # the data set really is varied
     assert explained_some  # and some statuses have reasons to leave out
+    assert held[StatusCode.RESULT_ISSUED] and held["points"]  # and results and points to hold
 
 
 def test_one_centre_in_bulk_equals_its_page_rows_in_name_order(world) -> None:

@@ -74,6 +74,33 @@ def test_rule_result_issued_shows_the_grade() -> None:
     assert s.code == StatusCode.RESULT_ISSUED and "DMM" in s.meaning
 
 
+def test_rule_result_issued_held_from_the_viewer_says_when_it_is_released_without_the_grade() -> None:
+    for status in ("issued", "unclassified", "fallback", "declined"):
+        facts = replace(READY, result_status=status, result_grade="DMM", external_reported=True)
+        held = st.facts_held(facts, until="13 August 2026 at 8am")
+        s = status_of(held, DATES, AFTER_CLAIM_DEADLINE)
+        assert s.code == StatusCode.RESULT_ISSUED and s.details == ()
+        assert s.meaning == "Result awarded; it is released on 13 August 2026 at 8am."
+    unknown = status_of(st.facts_held(facts, until=""), DATES, AFTER_CLAIM_DEADLINE)
+    assert unknown.meaning == "Result awarded; it is not released yet."
+
+
+def test_facts_held_leave_out_what_the_external_grades_give() -> None:
+    facts = replace(READY, engine_grade="U", engine_points=40, engine_fallback="Smaller (1/2/3): P",
+                    engine_reasons=("unit 2 below its minimum grade",), external_reported=True)
+    assert status_of(facts, DATES, AFTER_CHECKPOINT).code == StatusCode.INELIGIBLE
+    held = st.facts_held(facts, until="13 August 2026 at 8am")
+    assert (held.engine_grade, held.engine_points, held.engine_fallback, held.engine_reasons) == (
+        "", None, "", ())
+    s = status_of(held, DATES, AFTER_CHECKPOINT)
+    assert s.code == StatusCode.ON_TRACK  # nothing says the learner is short of a grade
+    assert not any("U" in i.meaning.split() or "Smaller" in i.meaning
+                   for i in issues_of(held, DATES, AFTER_CHECKPOINT))
+    # With only internal grades reported, the points so far are the centre's own: kept.
+    internal = st.facts_held(replace(facts, external_reported=False), until="")
+    assert internal.engine_points == 40 and internal.result_held
+
+
 def test_rule_not_expected_is_ofqual_n1() -> None:
     s = status_of(replace(READY, checkpoint_expects=False), DATES, AFTER_CHECKPOINT)
     assert (s.code, s.ofqual_reason) == (StatusCode.NOT_EXPECTED, OfqualReason.N1)

@@ -46,9 +46,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"Queued the tracking reports for every centre as {tasks} "
                                   f"task{'s' if tasks != 1 else ''}.")
                 return
-            made = tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED,
-                                                 processes=parallel)
-            self.stdout.write(f"Generated {made} tracking reports.")
+            run = tracking_reports_generate_all(trigger=ReportTrigger.SCHEDULED,
+                                                processes=parallel)
+            self.stdout.write(f"Generated {run.made} tracking reports.")
+            if run.failed:
+                raise CommandError(f"{len(run.failed)} tracking report(s) failed (see the log), "
+                                   f"centres {', '.join(run.failed)}.")
             return
         if not options["centre"]:
             raise CommandError("Give --centre N (with --out FILE), or --all.")
