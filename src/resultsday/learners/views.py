@@ -63,6 +63,7 @@ from resultsday.learners.services import (
     ENTRY_CODE_HELP,
     REGISTRATION_COLUMNS,
     SERIES_HELP,
+    LearnerDetails,
     RegistrationError,
     entries_create_for_qualification,
     entries_import_edi,
@@ -71,6 +72,7 @@ from resultsday.learners.services import (
     entry_create,
     entry_withdraw,
     learner_amend,
+    learner_details_warnings,
     registration_create,
     registration_create_with_new_learner,
     registration_top_up,
@@ -172,6 +174,7 @@ def register_new_learner(request: HttpRequest, number: str) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             messages.success(request, _registered_message(registration))
+            _warn_about_details(request, form.details())
             return redirect("learners:detail", registration.learner_id)
     return render(request, "learners/register.html", {"centre": centre, "form": form})
 
@@ -201,6 +204,13 @@ def register_existing_learner(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _warn_about_details(request: HttpRequest, details: LearnerDetails) -> None:
+    """Doubts about details that were saved (a name exam data files cannot carry…), as the
+    upload shows them: to check, not blocking."""
+    for warning in learner_details_warnings(details=details):
+        messages.warning(request, warning.message)
+
+
 def _registered_message(registration: Registration) -> str:
     text = (
         f"{registration.learner.full_name} is registered on {registration.qualification.title} "
@@ -225,6 +235,7 @@ def learner_amend_page(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             messages.success(request, f"{learner.full_name}'s details are saved")
+            _warn_about_details(request, form.details())
             return redirect("learners:detail", learner.pk)
     return render(request, "learners/amend.html", {"learner": learner, "form": form})
 

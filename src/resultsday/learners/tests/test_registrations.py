@@ -299,6 +299,23 @@ def test_an_exams_officer_amends_a_learners_details_and_the_change_is_audited(
     assert event.reason == "Name on passport"
 
 
+def test_a_saved_name_exam_files_cannot_carry_is_flagged_to_check(client, world) -> None:
+    client.force_login(world.exams_officer_a)
+    url = f"/learners/{world.learner.pk}/amend/"
+    data = {
+        "first_name": "Zoë", "last_name": world.learner.last_name,
+        "date_of_birth": world.learner.date_of_birth.strftime("%d/%m/%Y"),
+        "candidate_number": world.learner.candidate_number, "uln": world.learner.uln,
+        "uci": world.learner.uci, "ucas_personal_id": "", "reason": "Spelling",
+    }
+    response = client.post(url, data, follow=True)
+    page = response.content.decode()
+    world.learner.refresh_from_db()
+    assert world.learner.first_name == "Zoë"  # saved as typed
+    assert "details are saved" in page
+    assert "The forenames includes ë, which exam data files cannot carry" in page
+
+
 def test_amending_to_another_learners_candidate_number_is_refused(client, world) -> None:
     other = learner_create(actor=None, centre=world.centre_a, details=new_learner_details())
     client.force_login(world.exams_officer_a)
