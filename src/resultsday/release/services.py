@@ -107,6 +107,7 @@ def discretionary_release_create(
         f"{registration.learner.full_name} before results day",
         obj=release,
         centre=registration.centre,
+        awarding_organisation=registration.qualification.awarding_organisation,
         after={"registration": registration.pk, "grade": registration.result.grade},
         reason=reason,
     )

@@ -115,6 +115,7 @@ def checkpoint_confirm(
         expecting = sum(1 for c in confirmations if c.expects_result)
         audit_record(
             actor=actor, action=AuditAction.CHECKPOINT_CONFIRMED, obj=checkpoint, centre=centre,
+            awarding_organisation=checkpoint.series.awarding_organisation,
             summary=f"Checkpoint 1 for {series}: {expecting} of {len(confirmations)} learners "
             f"expect a result ({created} added, {changed} changed)",
             after={"expecting": expecting, "answered": len(confirmations), "added": created,
@@ -164,6 +165,7 @@ def checkpoint_outstanding_record(
                 outstanding=issues)
         audit_record(
             actor=actor, action=AuditAction.CHECKPOINT_CONFIRMED, obj=checkpoint, centre=centre,
+            awarding_organisation=checkpoint.series.awarding_organisation,
             summary=f"Checkpoint 2 for {series}: {outstanding} of {len(rows)} learners have "
             "information outstanding",
             after={"outstanding": outstanding, "learners": len(rows)},
@@ -188,7 +190,7 @@ def checkpoint_declare(*, checkpoint: Checkpoint, actor: User, signed_name: str)
         locked.save(update_fields=["declared_by", "declared_name", "declared_at"])
         audit_record(
             actor=actor, action=AuditAction.CHECKPOINT_DECLARED, obj=locked,
-            centre=locked.centre,
+            centre=locked.centre, awarding_organisation=locked.series.awarding_organisation,
             summary=f"{locked.get_kind_display()} for {locked.series} declared by {signed_name}",
             after={"signed_name": signed_name, "declared_at": locked.declared_at.isoformat()},
         )

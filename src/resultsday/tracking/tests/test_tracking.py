@@ -71,6 +71,19 @@ def _confirm_and_declare(world: World) -> Checkpoint:
                               signed_name="Ada Head")
 
 
+def test_checkpoint_events_are_the_series_aos_to_read(world) -> None:
+    from resultsday.accounts.choices import Role
+    from resultsday.accounts.selectors import audit_events_for_user
+    from resultsday.testing import make_user
+
+    _confirm_and_declare(world)
+    ao_admin = make_user("ao_admin", role=Role.AO_ADMIN, ao=world.ao)
+    actions = set(audit_events_for_user(ao_admin).values_list("action", flat=True))
+    assert {AuditAction.CHECKPOINT_CONFIRMED, AuditAction.CHECKPOINT_DECLARED} <= actions
+    other = make_user("other_ao_admin", role=Role.AO_ADMIN, ao=world.other_ao)
+    assert not audit_events_for_user(other).filter(action__startswith="checkpoint").exists()
+
+
 # ---- facts in bulk -------------------------------------------------------------------------
 
 
