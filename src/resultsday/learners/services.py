@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from anyascii import anyascii
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Q, QuerySet
 from django.utils import timezone
@@ -1077,15 +1078,15 @@ class _PlannedEntry:
 
 
 def _name_keys(text: str) -> set[str]:
-    """What a name is compared by: its letters, case-folded, with accents taken off (é -> e) or
-    with accented letters left out (as an exporter that keeps only A to Z writes them)."""
+    """What a name is compared by: its letters, case-folded, with accents taken off (é -> e),
+    transliterated (ł -> l, ø -> o, ı -> i, æ -> ae, as `anyascii` writes them), upper-cased
+    first (as our own E-file writes ı: I), or with letters outside A to Z left out (as an
+    exporter that keeps only A to Z writes them)."""
     folded = "".join(
         c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
     )
-    return {
-        "".join(c for c in form.casefold() if "a" <= c <= "z")
-        for form in (folded, "".join(c for c in text if c.isascii()))
-    }
+    forms = (folded, anyascii(text), anyascii(text.upper()), "".join(c for c in text if c.isascii()))
+    return {"".join(c for c in form.casefold() if "a" <= c <= "z") for form in forms}
 
 
 def _edi_name_matches(record: EntryRecord, learner: Learner) -> bool:

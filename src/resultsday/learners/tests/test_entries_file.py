@@ -223,6 +223,9 @@ def test_the_candidates_own_date_of_birth_is_accepted(world) -> None:
     ("Mary Jane", "O'Neil-Smith", "ONEIL SMITH:MARYJANE"),  # spaces and punctuation
     ("Zoë", "Brontë", "BRONTE:ZOE"),  # accents taken off
     ("Zoë", "Brontë", "BRONT:ZO"),  # accented letters left out
+    ("Łukasz", "Wiśniewski", "WISNIEWSKI:LUKASZ"),  # letters with no accent to take off
+    ("Søren", "Ødegaard", "ODEGAARD:SOREN"),
+    ("Ada", "Yıldız", "YILDIZ:ADA"),  # dotless i, as upper-casing writes it
     ("Alexandra Catherine Elizabeth", "Montgomery-Smythe", "MONTGOMERY-SMYTHE:ALEXANDRA"),
 ])
 def test_names_are_compared_by_their_letters(world, first_name, last_name, in_file) -> None:
@@ -320,6 +323,19 @@ def test_the_sample_download_is_an_e_file_named_for_the_centre(client, world) ->
     assert read_entries(response.content).ok
     get_page(client, f"/centres/{world.centre_a.number}/entries/sample/?series=1999-01",
              status=404)
+
+
+def test_the_sample_file_of_a_learner_with_a_dotless_i_uploads_back_unchanged(
+    client, world
+) -> None:
+    world.learner.last_name = "Yıldız"
+    world.learner.save()
+    upload(world, e_file([record(world.learner, "2", candidate_name="YILDIZ:ADA")]))
+    client.force_login(world.exams_officer_a)
+    sample = get_page(
+        client, f"/centres/{world.centre_a.number}/entries/sample/?series=2026-06").content
+    outcome = upload(world, sample)
+    assert outcome.problems == [] and (outcome.entered, outcome.unchanged) == (0, 1)
 
 
 def _last_event_pk() -> int:
