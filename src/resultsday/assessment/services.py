@@ -969,6 +969,8 @@ class MarksOutcome:
 
 
 _RAW_MARK = re.compile(r"[0-9]+")
+_ANY_WHOLE_NUMBER = re.compile(r"[+-]?0*([0-9]+)")
+_RAW_MARK_DIGITS = 9  # more digits than any maximum mark can have (PositiveIntegerField)
 _SIGNED_WHOLE_NUMBER = re.compile(r"[+-][0-9]+")
 
 
@@ -1092,7 +1094,11 @@ def _marks_read(
             "raw_mark", f"The raw mark must be from 0 to {boundary.max_mark}, the maximum "
             f"mark for {unit} in {series}",
         )
-        if _SIGNED_WHOLE_NUMBER.fullmatch(text):
+        number = _ANY_WHOLE_NUMBER.fullmatch(text)
+        if number is not None and len(number.group(1)) > _RAW_MARK_DIGITS:
+            # Far beyond any maximum mark (and too long for int() to read: over 4,300 digits).
+            problems.append((index, out_of_range))
+        elif _SIGNED_WHOLE_NUMBER.fullmatch(text):
             problems.append((index, out_of_range if int(text) < 0 else GradeProblem(
                 "raw_mark", f"Enter the raw mark as a whole number from 0 to "
                 f"{boundary.max_mark}, without a sign",

@@ -179,6 +179,16 @@ BAD_FILES = {
         lambda w: _csv([_row(w), _row(w, raw_mark="50")]),
         (3, "candidate_number", "Row 3: this repeats row 2: remove one of them"),
     ),
+    "mark with thousands of digits": (
+        lambda w: _csv([_row(w, raw_mark="-" + "9" * 5000)]),
+        (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
+         "Unit T2 in Summer 2026"),
+    ),
+    "mark of ten digits": (
+        lambda w: _csv([_row(w, raw_mark="0001234567890")]),
+        (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
+         "Unit T2 in Summer 2026"),
+    ),
     "negative mark": (
         lambda w: _csv([_row(w, raw_mark="-1")]),
         (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
