@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from resultsday.accounts.access import (
@@ -33,7 +33,7 @@ from resultsday.awarding.services import (
     registration_evaluate,
     result_decline,
 )
-from resultsday.formats.safe_output import write_csv
+from resultsday.formats.safe_output import stream_csv
 from resultsday.learners.models import Registration
 from resultsday.release.services import results_open
 
@@ -68,7 +68,7 @@ CHANGES_CSV_COLUMNS = (
 
 
 @requires(Permission.AO_AWARDING_RUN)
-def awarding_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def awarding_run_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     run = get_object_or_404(
         runs_for_user(request.user).select_related("series__awarding_organisation"), pk=pk
     )
@@ -86,9 +86,10 @@ def awarding_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "awarding/run.html", context)
 
 
-def _changes_csv(run: AwardingRun, changes: QuerySet[PreviewChange]) -> HttpResponse:
-    """Every learner whose result the preview would change, through the safe CSV writer."""
-    body = write_csv(CHANGES_CSV_COLUMNS, (
+def _changes_csv(run: AwardingRun, changes: QuerySet[PreviewChange]) -> HttpResponseBase:
+    """Every learner whose result the preview would change, through the safe CSV writer,
+    streamed: a national series' preview can list hundreds of thousands."""
+    body = stream_csv(CHANGES_CSV_COLUMNS, (
         (c.registration.learner.last_name, c.registration.learner.first_name,
          c.registration.learner.uln, c.registration.learner.candidate_number, c.centre.number,
          c.centre.name, c.qualification.qn, c.qualification.title, _status_words(c.old_status),
@@ -96,7 +97,7 @@ def _changes_csv(run: AwardingRun, changes: QuerySet[PreviewChange]) -> HttpResp
          c.get_direction_display(), c.reason)
         for c in changes.iterator(chunk_size=2000)
     ))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="preview-run-{run.pk}-{run.series.code}-changes.csv"'
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
@@ -72,12 +72,32 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[CellValue]], *, bom
     (such as accented names) correctly; :func:`resultsday.formats.tabular.read_table` accepts
     files with or without it.
     """
+    return b"".join(stream_csv(header, rows, bom=bom, rows_per_chunk=None))
+
+
+def stream_csv(
+    header: Sequence[str], rows: Iterable[Sequence[CellValue]], *, bom: bool = True,
+    rows_per_chunk: int | None = 2000,
+) -> Iterator[bytes]:
+    """`write_csv` in chunks of `rows_per_chunk` rows (None: one chunk), for a download too big
+    to hold in memory (a `StreamingHttpResponse`)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(h) for h in header])
-    for row in rows:
+    first = True
+    for n, row in enumerate(rows, start=1):
         writer.writerow([_csv_text(value) for value in row])
-    return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8")
+        if rows_per_chunk is not None and n % rows_per_chunk == 0:
+            yield _chunk(buffer, bom and first)
+            first = False
+    yield _chunk(buffer, bom and first)
+
+
+def _chunk(buffer: io.StringIO, bom: bool) -> bytes:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text.encode("utf-8-sig" if bom else "utf-8")
 
 
 @dataclass(frozen=True, slots=True)

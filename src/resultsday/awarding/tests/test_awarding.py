@@ -498,7 +498,7 @@ def test_a_previews_changes_download_as_a_csv_with_formulas_neutralised(client, 
     assert f'href="/awarding/runs/{run.pk}/?format=csv"' in page
     response = client.get(f"/awarding/runs/{run.pk}/?format=csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 3
     assert {r["Last name"] for r in rows} >= {"'=HYPERLINK(\"x\")", "Surname1"}
     assert (rows[0]["Status now"], rows[0]["Grade would be"], rows[0]["Direction"]) == (

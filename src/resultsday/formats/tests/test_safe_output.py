@@ -125,3 +125,14 @@ def test_xlsx_template_has_a_data_sheet_and_a_notes_sheet() -> None:
         ["Candidate number", "No", "4 digits", "0042"],
         ["Mark", "No", "Raw mark", -3],
     ]
+
+
+def test_a_streamed_csv_is_the_written_csv_in_chunks() -> None:
+    from resultsday.formats.safe_output import stream_csv
+
+    rows = [[f"=name{i}", i, None] for i in range(5)]
+    chunks = list(stream_csv(["a", "b", "c"], rows, rows_per_chunk=2))
+    assert len(chunks) == 3 and chunks[0].startswith("\ufeff".encode())
+    assert not any(chunk.startswith("\ufeff".encode()) for chunk in chunks[1:])
+    assert b"".join(chunks) == write_csv(["a", "b", "c"], rows)
+    assert b"'=name0" in chunks[0]
