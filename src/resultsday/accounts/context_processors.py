@@ -18,7 +18,7 @@ NAVIGATION: list[tuple[str, str, tuple[Permission, ...]]] = [
     ("Key dates", "catalogue:key_dates", ()),
     ("Grade calculator", "catalogue:calculator", (Permission.GRADE_CALCULATOR_USE,)),
     ("Audit", "accounts:audit", (Permission.CENTRE_AUDIT_READ, Permission.AO_AUDIT_READ)),
-    ("API keys", "accounts:api_keys", ()),
+    ("API keys", "accounts:api_keys", (Permission.API_KEYS_MANAGE,)),
 ]
 
 

@@ -35,12 +35,16 @@ class Permission(StrEnum):
     AO_EMBARGOED_VIEWS_READ = "ao:embargoed-views:read"
     REGULATOR_VIEW = "regulator:view"
     LEARNER_OWN_RESULTS_READ = "learner:own-results:read"
+    # An API key is for staff software (an MIS): a learner has none, so a lost access code
+    # cannot be turned into a key that outlives the code's withdrawal.
+    API_KEYS_MANAGE = "account:api-keys:manage"
 
 
 _CENTRE_STAFF = {
     Permission.CENTRE_VIEW,
     Permission.CENTRE_LEARNERS_READ,
     Permission.GRADE_CALCULATOR_USE,
+    Permission.API_KEYS_MANAGE,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -82,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AO_TRACKING_READ,
             Permission.AO_EMBARGOED_VIEWS_READ,
             Permission.GRADE_CALCULATOR_USE,
+            Permission.API_KEYS_MANAGE,
         }
     ),
     Role.AO_ADMIN: frozenset(
@@ -96,9 +101,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AO_TRACKING_READ,
             Permission.AO_EMBARGOED_VIEWS_READ,
             Permission.GRADE_CALCULATOR_USE,
+            Permission.API_KEYS_MANAGE,
         }
     ),
-    Role.REGULATOR: frozenset({Permission.REGULATOR_VIEW}),
+    Role.REGULATOR: frozenset({Permission.REGULATOR_VIEW, Permission.API_KEYS_MANAGE}),
 }
 
 # Learners hold no membership: their permissions come from owning a learner record.

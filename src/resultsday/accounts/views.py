@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from resultsday.accounts.access import public, requires_any, signed_in
+from resultsday.accounts.access import public, requires, requires_any, signed_in
 from resultsday.accounts.forms import ApiKeyForm, SignInForm
 from resultsday.accounts.models import ApiToken
 from resultsday.accounts.permissions import Permission
@@ -33,7 +33,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/audit.html", {"page": page})
 
 
-@signed_in
+@requires(Permission.API_KEYS_MANAGE)
 def api_keys(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own API keys: make one (its secret shown once), list and revoke."""
     form = ApiKeyForm(request.POST or None)
@@ -56,7 +56,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@signed_in
+@requires(Permission.API_KEYS_MANAGE)
 @require_POST
 def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user_id=request.user.pk)

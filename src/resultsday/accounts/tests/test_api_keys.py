@@ -78,3 +78,14 @@ def test_a_key_without_a_name_is_refused_with_what_to_do(client, world: World):
     client.force_login(world.teacher_a)
     page = _post_page(client, {"name": "", "lifetime": "90"})
     assert "Enter what the key is for" in page and not ApiToken.objects.exists()
+
+
+def test_a_learner_cannot_make_an_api_key(client, world: World):
+    """A key would outlive the withdrawal of the access code used to sign in."""
+    client.force_login(world.learner_user)
+    assert client.get("/account/api-keys/").status_code == 403
+    assert client.post("/account/api-keys/", {"name": "x", "lifetime": "365"}).status_code == 403
+    assert not ApiToken.objects.exists()
+    assert "/account/api-keys/" not in get_page(client, "/my/").content.decode()
+    client.force_login(world.teacher_a)
+    assert "/account/api-keys/" in get_page(client, "/centres/10001/").content.decode()
