@@ -910,8 +910,9 @@ def _marks_reconvert(
             summary=f"{result.registration.learner}: {unit} in {series} regraded from "
             f"{before['grade']} ({before['points']} points) to {result.grade} "
             f"({result.points} points) with boundaries version {boundary.version}",
-            obj=result, centre=result.registration.centre,
-            awarding_organisation=series.awarding_organisation,
+            # The AO's event, not the centre's: it names an external grade, which the centre
+            # sees only through the release policy (never in its audit log before then).
+            obj=result, awarding_organisation=series.awarding_organisation,
             before=before, after=_mark_snapshot(result, boundary),
             reason=f"{why}: {reason}" if reason else why,
         )
@@ -1204,7 +1205,7 @@ def _marks_apply(
             actor=actor, action=AuditAction.UNIT_RESULT_RECORDED,
             summary=f"{r.registration.learner}: {unit} in {series} marked {r.raw_mark} = "
             f"{r.grade} ({r.points} points, attempt {r.attempt})",
-            obj=r, centre=r.registration.centre, awarding_organisation=ao,
+            obj=r, awarding_organisation=ao,  # the AO's event, as above
             after=_mark_snapshot(r, boundary), reason=reason,
         )
         for r in created
@@ -1214,7 +1215,7 @@ def _marks_apply(
             summary=f"{r.registration.learner}: {unit} in {series} mark changed from "
             f"{before['raw_mark']} ({before['grade']}) to {r.raw_mark} ({r.grade}, "
             f"{r.points} points)",
-            obj=r, centre=r.registration.centre, awarding_organisation=ao,
+            obj=r, awarding_organisation=ao,  # the AO's event, as above
             before=before, after=_mark_snapshot(r, boundary), reason=reason,
         )
         for r, before in updated

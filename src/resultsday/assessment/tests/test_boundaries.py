@@ -140,7 +140,9 @@ def test_approving_new_boundaries_converts_the_stored_marks_again_and_audits_eac
     assert event is not None
     assert (event.before["grade"], event.after["grade"]) == ("M", "D")
     assert (event.before["boundary_version"], event.after["boundary_version"]) == (1, 2)
-    assert event.centre == world.centre_a and event.reason.endswith(": Appeal")
+    # The AO's event: a centre's audit log never shows an external grade before its release.
+    assert event.centre is None and event.awarding_organisation == world.ao
+    assert event.reason.endswith(": Appeal")
     # Boundaries that leave the grade and points alone change nothing but the version used.
     same = _save(world, max_mark=71, d_boundary=44)
     again = grade_boundary_approve(actor=world.ao_officer, boundary=same)

@@ -80,7 +80,10 @@ def test_each_mark_becomes_a_marked_result_with_its_grade_points_and_series(exam
                                       object_id=str(result.pk))
     assert recorded.after == {"attempt": 1, "raw_mark": 44, "grade": "M", "points": 22,
                               "boundary_version": 1}
-    assert recorded.centre == exam.centre_a and recorded.awarding_organisation == exam.ao
+    # The AO's event: a centre's audit log never shows an external grade before its release.
+    assert recorded.centre is None and recorded.awarding_organisation == exam.ao
+    client_page = _audit_page_of(exam.exams_officer_a)
+    assert "marked 44" not in client_page
     summary = AuditEvent.objects.get(action=AuditAction.MARKS_IMPORTED)
     assert summary.after == {"recorded": 2, "changed": 0, "unchanged": 0, "boundary_version": 1}
 
@@ -346,3 +349,11 @@ def test_the_api_refuses_centre_staff_and_hides_marks_from_other_aos(client, exa
                         **_auth(exam.other_ao_officer))
     assert other.status_code == 404
     assert marked(exam.registration, external_unit(exam)) == []
+
+
+def _audit_page_of(user) -> str:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return get_page(client, "/audit/").content.decode()
