@@ -63,7 +63,8 @@ def test_results_claims_registrations_and_keys_cannot_be_edited_in_the_admin(adm
                  f"/admin/learners/registration/{world.registration.pk}/change/",
                  f"/admin/accounts/apitoken/{token.pk}/change/"):
         assert admin_client.get(path).status_code == 200  # shown
-        admin_client.post(path, {"grade": "D", "user": world.exams_officer_b.pk})
+        assert admin_client.post(path, {"grade": "D", "user": world.exams_officer_b.pk}
+                                 ).status_code == 403  # but not changed
     result.refresh_from_db()
     token.refresh_from_db()
     assert result.grade == "M" and token.user == world.teacher_a
