@@ -14,9 +14,21 @@ from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Registration
 
 
-def centre_overview(*, centre: Centre) -> dict[str, Any]:
-    """Counts for a centre's home page: learners, registrations by qualification and status."""
+def centre_overview(
+    *, centre: Centre, awarding_organisation_ids: Collection[int] | None = None
+) -> dict[str, Any]:
+    """Counts for a centre's home page: learners, registrations by qualification and status.
+
+    `awarding_organisation_ids`: for AO staff, only those AOs' qualifications (and the learners
+    registered on them); None for the centre's own staff, who see everything.
+    """
     registrations = Registration.objects.filter(centre=centre)
+    learners = centre.learners.all()
+    if awarding_organisation_ids is not None:
+        registrations = registrations.filter(
+            qualification__awarding_organisation_id__in=awarding_organisation_ids
+        )
+        learners = learners.filter(registrations__in=registrations).distinct()
     by_qualification = list(
         registrations.values("qualification__title", "qualification__qn")
         .annotate(
@@ -32,7 +44,7 @@ def centre_overview(*, centre: Centre) -> dict[str, Any]:
         .order_by("at")
     )
     return {
-        "learner_count": centre.learners.count(),
+        "learner_count": learners.count(),
         "active_registrations": registrations.filter(status=RegistrationStatus.ACTIVE).count(),
         "by_qualification": by_qualification,
         "key_dates": key_dates,

@@ -36,7 +36,7 @@ def centre_home(request: HttpRequest, number: str) -> HttpResponse:
     sv_aos = centre.awarding_organisations.filter(pk__in=principal.ao_ids(SV_WRITE))
     return render(
         request, "centres/home.html",
-        {"centre": centre, **centre_overview(centre=centre),
+        {"centre": centre, **centre_overview(centre=centre, awarding_organisation_ids=ao_ids),
          "verifications": centre_verifications(centre=centre, awarding_organisation_ids=ao_ids),
          "can_write_grades": centre.pk in principal.centre_ids(
              Permission.CENTRE_UNIT_GRADES_WRITE
