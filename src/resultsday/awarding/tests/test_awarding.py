@@ -481,6 +481,7 @@ def test_a_preview_says_how_many_changes_it_shows_and_pages_through_them(
     client.force_login(cycle.ao_officer)
     page = get_page(client, f"/awarding/runs/{run.pk}/").content.decode()
     assert "Showing 1 to 2 of 3 learners whose result would change." in page
+    assert "P, 9 points" in page and "M, 15 points" in page  # direction is by points
     assert 'href="?page=2"' in page
     assert "Would change, with the same points" in page and "Would go changed" not in page
     assert f'<a href="/ao/{cycle.ao.code}/awarding/" class="govuk-back-link">' in page
