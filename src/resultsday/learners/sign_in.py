@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -271,6 +271,20 @@ class IssuedAccessCode:
         return access_code_display(self.code)
 
 
+def _sign_out_code_only_users(learner_ids: Collection[int]) -> int:
+    """Sign out everywhere these learners' accounts that sign in only with an access code (no
+    password of their own); how many. A new unusable password changes the hash every session
+    is checked against. (Read afresh: an account may have been made at a sign-in since the
+    learner was loaded.)"""
+    count = 0
+    for user in User.objects.filter(learner__pk__in=learner_ids):
+        if not user.has_usable_password():
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            count += 1
+    return count
+
+
 def _access_codes_store(
     *, actor: User, learners: Sequence[Learner], now: dt.datetime
 ) -> tuple[dict[int, str], set[int]]:
@@ -286,6 +300,8 @@ def _access_codes_store(
     earlier = LearnerAccessCode.objects.filter(learner_id__in=ids)
     replaced = set(earlier.values_list("learner_id", flat=True))
     earlier.delete()
+    # Whoever signed in with a replaced code (a lost slip) is signed out, as on a withdrawal.
+    _sign_out_code_only_users(replaced)
     codes: dict[int, str] = {}
     rows = []
     for learner in learners:
@@ -392,13 +408,7 @@ def learner_access_code_withdraw(
     if existing is None:
         raise LearnerSignInError(f"{learner.full_name} has no access code to withdraw.")
     existing.delete()
-    signed_out = False
-    user = User.objects.filter(pk=learner.user_id).first() if learner.user_id else None
-    if user is not None and not user.has_usable_password():
-        # A new unusable password changes the hash every session is checked against.
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        signed_out = True
+    signed_out = bool(_sign_out_code_only_users({learner.pk}))
     audit_record(
         actor=actor,
         action=AuditAction.LEARNER_ACCESS_CODE_WITHDRAWN,

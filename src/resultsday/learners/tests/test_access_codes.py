@@ -431,6 +431,22 @@ def test_withdrawing_a_code_signs_out_whoever_signed_in_with_it(world, tutor_gro
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
 
 
+def test_a_new_code_signs_out_whoever_signed_in_with_the_old_one(world, tutor_group) -> None:
+    """"If it is lost, make a new one": the finder of the lost slip must not stay signed in."""
+    mary = tutor_group[0]
+    code = learner_access_code_issue(actor=world.exams_officer_a, learner=mary)
+    finder = Client()
+    finder.post("/my/sign-in/", {
+        "uln": mary.uln, "date_of_birth": mary.date_of_birth.strftime("%d/%m/%Y"),
+        "access_code": code,
+    })
+    get_page(finder, "/my/")
+    learner_access_codes_issue(actor=world.exams_officer_a, centre=world.centre_a, learners=[mary])
+    response = finder.get("/my/")
+    assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+    assert finder.get("/api/v1/my/results").status_code == 401
+
+
 def test_withdrawing_a_code_keeps_a_learners_own_password(world) -> None:
     learner_access_code_issue(actor=world.exams_officer_a, learner=world.learner)
     client = Client()
