@@ -16,14 +16,33 @@ from resultsday.catalogue.models import (
 from resultsday.release.cache import all_results_changed
 
 
+class ResultsShapingAdmin(AuditedAdmin):
+    """Reference data that cached learner results carry (release times worked out from a
+    qualification's results day, whether a unit is external and so embargoed, titles and
+    names): any change in the admin drops every cached result, as a key date's does, so a
+    learner never sees a result by an old rule (release/cache.py)."""
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        all_results_changed()
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        super().delete_model(request, obj)
+        all_results_changed()
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        super().delete_queryset(request, queryset)
+        all_results_changed()
+
+
 @admin.register(AwardingOrganisation)
-class AwardingOrganisationAdmin(AuditedAdmin):
+class AwardingOrganisationAdmin(ResultsShapingAdmin):
     list_display = ["code", "name", "is_demo"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Suite)
-class SuiteAdmin(AuditedAdmin):
+class SuiteAdmin(ResultsShapingAdmin):
     list_display = ["code", "name", "awarding_organisation"]
 
 
@@ -34,7 +53,7 @@ class QualificationUnitInline(admin.TabularInline):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(AuditedAdmin):
+class QualificationAdmin(ResultsShapingAdmin):
     list_display = ["qn", "title", "size_glh", "level", "results_day_type", "is_active"]
     list_filter = ["suite", "results_day_type", "level"]
     search_fields = ["qn", "title"]
@@ -42,7 +61,7 @@ class QualificationAdmin(AuditedAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(AuditedAdmin):
+class UnitAdmin(ResultsShapingAdmin):
     list_display = ["code", "number", "title", "glh", "assessment", "suite"]
     list_filter = ["suite", "assessment"]
     search_fields = ["code", "title"]
@@ -54,7 +73,7 @@ class KeyDateInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(AuditedAdmin):
+class SeriesAdmin(ResultsShapingAdmin):
     list_display = ["code", "name", "awarding_organisation", "is_demo"]
     inlines = [KeyDateInline]
 
@@ -74,11 +93,6 @@ class SeriesAdmin(AuditedAdmin):
         for key_date in formset.deleted_objects:
             _key_date_audit(request, key_date, before.get(id(key_date)), None)
         return result
-
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        super().save_related(request, form, formsets, change)
-        # Release times are key dates: cached learner results carry them, so drop them all.
-        all_results_changed()
 
 
 def _key_date_values(key_date: KeyDate) -> dict[str, str]:

@@ -1,11 +1,12 @@
 from django.contrib import admin
 
-from resultsday.accounts.admin import AuditedAdmin, ReadOnlyAdmin
+from resultsday.accounts.admin import ReadOnlyAdmin
+from resultsday.catalogue.admin import ResultsShapingAdmin
 from resultsday.centres.models import Centre, StandardsVerification
 
 
 @admin.register(Centre)
-class CentreAdmin(AuditedAdmin):
+class CentreAdmin(ResultsShapingAdmin):
     list_display = ["number", "name", "is_demo"]
     search_fields = ["number", "name"]
     filter_horizontal = ["awarding_organisations"]
