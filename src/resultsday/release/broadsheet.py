@@ -25,11 +25,10 @@ from resultsday.centres.models import Centre
 from resultsday.formats.edi import EdiWriteError
 from resultsday.formats.rfile import QualificationResultLine, ResultState, grade_field
 from resultsday.formats.safe_output import CellValue, Sheet, write_csv, write_xlsx
-from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Learner, Registration
 from resultsday.learners.selectors import learner_search
 from resultsday.release.policy import EMBARGO_READERS, ViewerKind, Visibility
-from resultsday.release.selectors import result_visibilities
+from resultsday.release.selectors import RESULT_REGISTRATION_STATUSES, result_visibilities
 
 NO_RESULT = "no_result"
 NOT_RELEASED = "not_released"
@@ -66,7 +65,6 @@ SORTS = [
 ]
 
 # Registrations that can carry a result; withdrawn and topped-up ones are replaced or gone.
-RESULT_REGISTRATION_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.CERTIFICATED)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 CACHE_ALIAS = "results"
 # Bumped when the cached value changes shape or content (v4: units in natural order, "Unit 2"
 # before "Unit 11"), so old pickles and page bodies are never read by new code.
-_PREFIX = "rd:results:v4"
+_PREFIX = "rd:results:v5"
 _ALL = f"{_PREFIX}:all"
 # A bound on the damage if an invalidation is lost (Redis unreachable at that moment), long
 # enough for a cache warmed before the learner release to last the morning.

@@ -18,7 +18,7 @@ from resultsday.accounts.permissions import Permission
 from resultsday.catalogue.choices import Assessment, KeyDateKind, KeyDateScope
 from resultsday.catalogue.models import AwardingOrganisation, KeyDate
 from resultsday.core.ordering import natural_key
-from resultsday.learners.choices import EntryStatus
+from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Entry, Registration
 from resultsday.release.models import DiscretionaryRelease, EmbargoedView
 from resultsday.release.policy import (
@@ -30,6 +30,10 @@ from resultsday.release.policy import (
     release_times,
     result_visibility,
 )
+
+#: The registrations that have a result to show: not one withdrawn, nor one topped up into
+#: another (the learner's page, statement and API, and the centre's broadsheet alike).
+RESULT_REGISTRATION_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.CERTIFICATED)
 
 
 @dataclass(frozen=True)
@@ -281,7 +285,9 @@ def learner_results_many(*, learner_ids: Sequence[int]) -> dict[int, LearnerResu
         unit__assessment=Assessment.EXTERNAL, series_id=OuterRef("series_id"),
     )
     registrations = list(
-        Registration.objects.filter(learner_id__in=ids)
+        # Not a withdrawn registration, nor one topped up into another: neither has a result
+        # of its own to show, as the centre's broadsheet leaves them out.
+        Registration.objects.filter(learner_id__in=ids, status__in=RESULT_REGISTRATION_STATUSES)
         .annotate(embargoed=Exists(pending_external))
         .order_by("-created_at", "-pk")
         .values(
