@@ -35,8 +35,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from resultsday.accounts.choices import AuditAction
-from resultsday.accounts.models import AuditEvent, User
-from resultsday.accounts.services import audit_event, audit_record, audit_record_many
+from resultsday.accounts.models import ApiToken, AuditEvent, User
+from resultsday.accounts.services import (
+    api_token_revoke,
+    audit_event,
+    audit_record,
+    audit_record_many,
+)
 from resultsday.centres.models import Centre
 from resultsday.core.templatetags.govuk import govuk_date
 from resultsday.learners.choices import InvitationRevoked
@@ -273,16 +278,23 @@ class IssuedAccessCode:
 
 def _sign_out_code_only_users(learner_ids: Collection[int]) -> int:
     """Sign out everywhere these learners' accounts that sign in only with an access code (no
-    password of their own); how many. A new unusable password changes the hash every session
-    is checked against. (Read afresh: an account may have been made at a sign-in since the
-    learner was loaded.)"""
-    count = 0
-    for user in User.objects.filter(learner__pk__in=learner_ids):
-        if not user.has_usable_password():
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            count += 1
-    return count
+    password of their own), and revoke their API keys; how many. A new unusable password
+    changes the hash every session is checked against. (Read afresh: an account may have been
+    made at a sign-in since the learner was loaded.)"""
+    users = [
+        user for user in User.objects.filter(learner__pk__in=learner_ids)
+        if not user.has_usable_password()
+    ]
+    for user in users:
+        user.set_unusable_password()
+    User.objects.bulk_update(users, ["password"], batch_size=1000)
+    # And any API key made while signed in with the code (a results app): it must not outlive
+    # the code either.
+    for token in ApiToken.objects.filter(user__in=users, revoked_at__isnull=True).select_related(
+        "user"
+    ):
+        api_token_revoke(actor=None, token=token)
+    return len(users)
 
 
 def _access_codes_store(

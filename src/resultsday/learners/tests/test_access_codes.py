@@ -13,6 +13,7 @@ from django.test import Client, TestCase, override_settings
 
 from resultsday.accounts.choices import AuditAction
 from resultsday.accounts.models import AuditEvent
+from resultsday.accounts.services import api_token_create
 from resultsday.learners.choices import InvitationRevoked, RegistrationStatus
 from resultsday.learners.models import Learner, LearnerAccessCode, LearnerInvitation
 from resultsday.learners.sign_in import (
@@ -441,10 +442,14 @@ def test_a_new_code_signs_out_whoever_signed_in_with_the_old_one(world, tutor_gr
         "access_code": code,
     })
     get_page(finder, "/my/")
+    mary.refresh_from_db()
+    _, secret = api_token_create(actor=None, user=mary.user, name="results app")  # as an app
     learner_access_codes_issue(actor=world.exams_officer_a, centre=world.centre_a, learners=[mary])
     response = finder.get("/my/")
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
     assert finder.get("/api/v1/my/results").status_code == 401
+    assert Client().get("/api/v1/my/results", HTTP_AUTHORIZATION=f"Bearer {secret}"
+                        ).status_code == 401  # the key made meanwhile is revoked too
 
 
 def test_withdrawing_a_code_keeps_a_learners_own_password(world) -> None:
