@@ -76,10 +76,11 @@ else:
     if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
         # Each connection parses and plans a repeated query once rather than every time: on
         # results day the check of who is signed in costs PostgreSQL about a third of the CPU
-        # (bench/results_day.py, docs/release.md). Needs server-side parameter binding. Set
-        # DATABASE_PREPARED_STATEMENTS=0 behind a pooler in transaction mode that does not
-        # carry prepared statements between connections (PgBouncer before 1.21, or later ones
-        # with max_prepared_statements = 0: docs/configuration.md).
+        # (bench/results_day.py; docs/architecture.md, results-day read path). Needs
+        # server-side parameter binding. Set DATABASE_PREPARED_STATEMENTS=0 behind a pooler in
+        # transaction mode that does not carry prepared statements between connections
+        # (PgBouncer before 1.21, or later ones with max_prepared_statements = 0:
+        # docs/configuration.md).
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=5
         )

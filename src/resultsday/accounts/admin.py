@@ -89,6 +89,6 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke the selected API keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        revoked = [token for token in queryset if api_token_revoke(
+        revoked = [token for token in queryset.select_related("user") if api_token_revoke(
             actor=request.user, token=token)]  # type: ignore[arg-type]
         self.message_user(request, f"{len(revoked)} API key(s) revoked.", messages.SUCCESS)

@@ -153,11 +153,10 @@ def result_record(
     previous_grade = current.grade if current is not None else ""
     # UCAS hears of a new result and of a change of status, grade or points (as a run's
     # writes, awarding.bulk), not of a new reason text alone.
-    ucas = Registration.objects.filter(pk=registration_id, ucas_applicant=True).exists() and (
-        current is None
-        or (current.status, current.grade, current.points)
-        != (decision.status, decision.grade, decision.points)
-    )
+    regraded = current is None or (current.status, current.grade, current.points) != (
+        decision.status, decision.grade, decision.points)
+    ucas = regraded and Registration.objects.filter(
+        pk=registration_id, ucas_applicant=True).exists()
     if current is None:
         current = QualificationResult.objects.create(
             registration_id=registration_id, status=decision.status, grade=decision.grade,

@@ -72,10 +72,7 @@ def awarding_run_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     run = get_object_or_404(
         runs_for_user(request.user).select_related("series__awarding_organisation"), pk=pk
     )
-    context: dict[str, object] = {
-        "run": run,
-        "count_rows": run.count_rows,
-    }
+    context: dict[str, object] = {"run": run}
     if run.mode == RunMode.PREVIEW and run.status == RunStatus.FINISHED:
         changes = run.changes.select_related(
             "registration__learner", "centre", "qualification").order_by("direction", "centre", "pk")

@@ -82,10 +82,14 @@ class SeriesAdmin(ResultsShapingAdmin):
         one with their value before and after."""
         if formset.model is not KeyDate:
             return super().save_formset(request, form, formset, change)
-        # By the form's instance: a deleted one has lost its id by the time it is audited.
+        # As stored (the forms' instances already hold the new values), by the form's
+        # instance: a deleted one has lost its id by the time it is audited.
+        stored = KeyDate.objects.in_bulk(
+            [f.instance.pk for f in formset.initial_forms if f.instance.pk is not None]
+        )
         before = {
-            id(f.instance): _key_date_values(KeyDate.objects.get(pk=f.instance.pk))
-            for f in formset.initial_forms if f.instance.pk is not None
+            id(f.instance): _key_date_values(stored[f.instance.pk])
+            for f in formset.initial_forms if f.instance.pk in stored
         }
         result = super().save_formset(request, form, formset, change)
         for key_date in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
