@@ -17,6 +17,7 @@ reference says so (UCAS Personal ID hyphens, QN obliques).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "UCI_CHECK_TABLE",
     "ULN_NOT_KNOWN_PLACEHOLDER",
     "Check",
+    "character_words",
     "check_candidate_number",
     "check_centre_number",
     "check_forenames",
@@ -421,12 +423,21 @@ def _characters_outside_edi_set(value: str) -> list[str]:
 # copying out of other programs, are invisible on a page, and XLSX files cannot store most of
 # them (an export with one fails), so they are refused, not stripped.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The same but tab and line breaks, which show in a spreadsheet cell (formats.tabular).
+_INVISIBLE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def control_characters(value: str) -> list[str]:
-    """The control characters (C0, DEL, C1) in ``value``, as ``U+0007`` codes, in order."""
-    found = dict.fromkeys(m.group() for m in _CONTROL_CHARACTERS.finditer(value))
-    return [f"U+{ord(c):04X}" for c in found]
+def control_characters(value: str, *, keep_line_breaks: bool = False) -> list[str]:
+    """The control characters (C0, DEL, C1) in ``value``, as ``U+0007`` codes, in order;
+    with ``keep_line_breaks``, not tab, LF or CR."""
+    pattern = _INVISIBLE_CONTROL_CHARACTERS if keep_line_breaks else _CONTROL_CHARACTERS
+    return [f"U+{ord(c):04X}" for c in dict.fromkeys(pattern.findall(value))]
+
+
+def character_words(found: Sequence[str], kind: str) -> tuple[str, str]:
+    """("a control character", "it") for one, ("control characters", "them") for more."""
+    article = "an" if kind[0] in "aeiou" else "a"
+    return (f"{article} {kind}", "it") if len(found) == 1 else (f"{kind}s", "them")
 
 
 def _check_name_part(
@@ -437,7 +448,7 @@ def _check_name_part(
         return _pass("") if not required else _fail("", f"Enter the learner's {label}")
     controls = control_characters(value)
     if controls:
-        what, it = ("a control character", "it") if len(controls) == 1 else ("control characters", "them")
+        what, it = character_words(controls, "control character")
         return _fail(
             value,
             f"The {label} includes {what} ({', '.join(controls)}), which a name cannot contain: "

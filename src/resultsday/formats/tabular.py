@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import enum
 import io
-import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from resultsday.formats.columns import (
     describe_expected_columns,
 )
 from resultsday.formats.text import size_text
+from resultsday.identifiers import character_words, control_characters
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -456,17 +456,6 @@ def _match_headings(
     return positions, problems
 
 
-# Control characters other than tab and line breaks (C0, DEL, C1): invisible, so nobody
-# typed one on purpose; XLSX files cannot store most of them (an export of the value would
-# fail) and PostgreSQL cannot store or even look up text holding NUL. Tabs and line breaks
-# are visible in a cell and kept; the caller's checks of each field decide on them.
-_INVISIBLE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _control_characters(value: str) -> list[str]:
-    return [f"U+{ord(c):04X}" for c in dict.fromkeys(_INVISIBLE_CONTROL.findall(value))]
-
-
 def _cell_problem(column: Column, row: int, letter: str, cell: _Cell, value: str) -> ImportProblem | None:
     where = f"{column.name} in row {row} (cell {letter}{row})"
     if cell.kind is _Kind.FORMULA:
@@ -483,11 +472,12 @@ def _cell_problem(column: Column, row: int, letter: str, cell: _Cell, value: str
         if column.required:
             return ImportProblem(row, column.name, value, f"Enter the {column.name} in row {row}")
         return None
-    controls = _control_characters(value)
+    # Control characters other than tab and line breaks: invisible, so nobody typed one on
+    # purpose; XLSX files cannot store most of them and PostgreSQL cannot store or even look
+    # up text holding NUL. Tabs and line breaks show in a cell; each field's checks decide.
+    controls = control_characters(value, keep_line_breaks=True)
     if controls:
-        what, it = ("an invisible control character", "it") if len(controls) == 1 else (
-            "invisible control characters", "them"
-        )
+        what, it = character_words(controls, "invisible control character")
         return ImportProblem(
             row,
             column.name,
