@@ -43,7 +43,6 @@ from resultsday.identifiers import (
     check_candidate_number,
     check_centre_number,
     check_qualification_number,
-    control_characters,
 )
 from resultsday.learners.choices import EntryStatus, RegistrationStatus
 from resultsday.learners.models import Learner, Registration
@@ -482,8 +481,6 @@ class _GradeRowReader:
     def unit_elsewhere(self, qualification: Qualification, number: str) -> Unit | None:
         """A unit of the qualification's suite with this number (same sector first), if any."""
         key = (qualification.pk, number)
-        if control_characters(number):  # no unit has one, and PostgreSQL cannot compare NUL
-            return None
         if key not in self.suite_units:
             units = sorted(
                 Unit.objects.filter(suite_id=qualification.suite_id, number=number),
@@ -969,10 +966,31 @@ class MarksOutcome:
         return not self.problems
 
 
-_RAW_MARK = re.compile(r"[0-9]+")
-_ANY_WHOLE_NUMBER = re.compile(r"[+-]?0*([0-9]+)")
+_WHOLE_NUMBER = re.compile(r"([+-]?)0*([0-9]+)")  # sign, digits without leading zeros
 _RAW_MARK_DIGITS = 9  # more digits than any maximum mark can have (PositiveIntegerField)
-_SIGNED_WHOLE_NUMBER = re.compile(r"[+-][0-9]+")
+
+
+def _raw_mark(text: str, *, boundary: GradeBoundary, unit: Unit, series: Series) -> int | GradeProblem:
+    """The mark a raw_mark cell holds, or what is wrong with it."""
+    number = _WHOLE_NUMBER.fullmatch(text)
+    if number is None:
+        return GradeProblem(
+            "raw_mark", f"Enter the raw mark as a whole number from 0 to {boundary.max_mark}"
+        )
+    sign, digits = number.groups()
+    # Too many digits is far beyond any maximum mark (and over 4,300 too many for int()).
+    value = int(digits) if len(digits) <= _RAW_MARK_DIGITS else None
+    if value is None or (sign == "-" and value > 0) or (not sign and value > boundary.max_mark):
+        return GradeProblem(
+            "raw_mark", f"The raw mark must be from 0 to {boundary.max_mark}, the maximum "
+            f"mark for {unit} in {series}",
+        )
+    if sign:
+        return GradeProblem(
+            "raw_mark", f"Enter the raw mark as a whole number from 0 to {boundary.max_mark}, "
+            "without a sign",
+        )
+    return value
 
 
 class _MarkReader:
@@ -1052,7 +1070,7 @@ class _MarkReader:
         self, by_status: dict[str, Registration], who: str, qn: str
     ) -> GradeProblem | None:
         """Why a learner with no current registration on the QN cannot have a mark, if so."""
-        if RegistrationStatus.ACTIVE in by_status or RegistrationStatus.CERTIFICATED in by_status:
+        if any(status in by_status for status in MARKABLE_REGISTRATION_STATUSES):
             return None
         topped_up = by_status.get(RegistrationStatus.TOPPED_UP)
         if topped_up is not None:
@@ -1090,28 +1108,11 @@ def _marks_read(
         ]
         bad = [(name, check) for name, check in checks if not check.ok]
         problems += [(index, GradeProblem(name, check.message or "")) for name, check in bad]
-        text = row.raw_mark.strip()
-        out_of_range = GradeProblem(
-            "raw_mark", f"The raw mark must be from 0 to {boundary.max_mark}, the maximum "
-            f"mark for {unit} in {series}",
-        )
-        number = _ANY_WHOLE_NUMBER.fullmatch(text)
-        if number is not None and len(number.group(1)) > _RAW_MARK_DIGITS:
-            # Far beyond any maximum mark (and too long for int() to read: over 4,300 digits).
-            problems.append((index, out_of_range))
-        elif _SIGNED_WHOLE_NUMBER.fullmatch(text):
-            problems.append((index, out_of_range if int(text) < 0 else GradeProblem(
-                "raw_mark", f"Enter the raw mark as a whole number from 0 to "
-                f"{boundary.max_mark}, without a sign",
-            )))
-        elif not _RAW_MARK.fullmatch(text):
-            problems.append((index, GradeProblem(
-                "raw_mark", f"Enter the raw mark as a whole number from 0 to {boundary.max_mark}"
-            )))
-        elif int(text) > boundary.max_mark:
-            problems.append((index, out_of_range))
+        mark = _raw_mark(row.raw_mark.strip(), boundary=boundary, unit=unit, series=series)
+        if isinstance(mark, GradeProblem):
+            problems.append((index, mark))
         else:
-            marks[index] = int(text)
+            marks[index] = mark
         if bad:
             continue
         key = (checks[0][1].value, checks[1][1].value, checks[2][1].value)

@@ -32,7 +32,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from resultsday.formats.text import size_text
+from resultsday.formats.text import lower_first, size_text
 from resultsday.identifiers import (
     Check,
     check_candidate_number,
@@ -1159,10 +1159,6 @@ _EXPORT_AGAIN = "the file may be incomplete or changed: export it again"
 _RECORD_TYPES = frozenset(t.value for t in RecordType)
 
 
-def _lower_first(message: str | None) -> str:
-    if not message:
-        return ""
-    return message[0].lower() + message[1:]
 
 
 def _split_lines(data: bytes) -> list[str]:
@@ -1354,7 +1350,7 @@ def _check_file_header(reading: _Reading, kind: _Kind, header: FileHeader) -> No
         if not check.ok:
             reading.problem(
                 1,
-                f"Line 1, centre number {header.originator!r}: {_lower_first(check.message)}",
+                f"Line 1, centre number {header.originator!r}: {lower_first(check.message)}",
                 "centre number",
                 header.originator,
             )
@@ -1366,7 +1362,7 @@ def _check_centre_header(reading: _Reading, kind: _Kind, centre: CentreHeader) -
     if not check.ok:
         reading.problem(
             number,
-            f"Line {number}, centre number {centre.centre_number!r}: {_lower_first(check.message)}",
+            f"Line {number}, centre number {centre.centre_number!r}: {lower_first(check.message)}",
             "centre number",
             centre.centre_number,
         )
@@ -1536,7 +1532,7 @@ def _check_detail_identity(
         if not check.ok:
             reading.problem(
                 number,
-                f"Line {number}, {label} {value!r}: {_lower_first(check.message)}",
+                f"Line {number}, {label} {value!r}: {lower_first(check.message)}",
                 label,
                 value,
             )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["size_text"]
+__all__ = ["lower_first", "size_text"]
+
+
+def lower_first(message: str | None) -> str:
+    """A message to follow a colon: its first letter in lower case ("" for none)."""
+    return message[:1].lower() + message[1:] if message else ""
 
 
 def size_text(size: int) -> str:

@@ -26,7 +26,7 @@ from resultsday.learners.services import (
     entry_create,
     entry_withdraw,
     learner_details_warnings,
-    qn_doubt,
+    no_qualification_message,
     registration_create,
     registration_create_with_new_learner,
     registration_top_up,
@@ -182,10 +182,7 @@ def registration_add(
         qn=qn.value, awarding_organisation__in=centre.awarding_organisations.all()
     ).select_related("awarding_organisation").first()
     if qualification is None:
-        raise HttpError(
-            422, f"There is no qualification {qn.value} that your centre is approved to offer"
-            + qn_doubt(qn)
-        )
+        raise HttpError(422, no_qualification_message(qn))
     series = Series.objects.filter(
         awarding_organisation=qualification.awarding_organisation, code=payload.series_code
     ).first()
@@ -416,10 +413,7 @@ def registration_top_up_api(
         qn=qn.value, awarding_organisation__in=centre.awarding_organisations.all()
     ).select_related("awarding_organisation").first()
     if to_qualification is None:
-        raise HttpError(
-            422, f"There is no qualification {qn.value} that your centre is approved to offer"
-            + qn_doubt(qn)
-        )
+        raise HttpError(422, no_qualification_message(qn))
     try:
         target = registration_top_up(
             registration=registration, to_qualification=to_qualification,

@@ -39,6 +39,7 @@ from resultsday.formats.edi import (
     write_entries,
 )
 from resultsday.formats.tabular import ImportProblem, ImportRow, read_table
+from resultsday.formats.text import lower_first
 from resultsday.identifiers import (
     EDI_NAME_MAX_LENGTH,
     Check,
@@ -593,9 +594,8 @@ class _UploadPlanner:
             add("qualification_qn", qn_check.message or "")
         elif qualification is None or qualification.awarding_organisation_id not in self.ao_ids:
             # Another AO's QN reads the same as an unknown one: centres see only their AOs.
-            add("qualification_qn", f"There is no qualification {qn_check.value} that your "
-                "centre is approved to offer: check the QN with your awarding organisation"
-                + qn_doubt(qn_check))
+            add("qualification_qn", no_qualification_message(
+                qn_check, advice=": check the QN with your awarding organisation"))
         elif not qualification.is_active:
             add("qualification_qn", f"{qualification.qn} is closed to new registrations")
         else:
@@ -692,14 +692,15 @@ class _UploadPlanner:
         ), problems
 
 
-def qn_doubt(check: Check) -> str:
-    """The QN check character's doubt, to add to "there is no qualification" (a QN that is in
-    the catalogue is right whatever its check character, which is only INFERRED)."""
-    return f" ({_lower_first(check.warning)})" if check.warning else ""
+def no_qualification_message(check: Check, *, advice: str = "") -> str:
+    """A QN the centre cannot register on, with the QN check character's doubt if it has one
+    (a QN that is in the catalogue is right whatever its check character, which is only
+    INFERRED, so the doubt is told only here)."""
+    doubt = f" ({lower_first(check.warning)})" if check.warning else ""
+    return (f"There is no qualification {check.value} that your centre is approved to offer"
+            f"{advice}{doubt}")
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def registration_upload(
