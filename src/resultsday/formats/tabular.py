@@ -181,9 +181,8 @@ def read_table(
         return _rows_from_grid(grid.rows, columns)
     # Data on another sheet: nothing is imported. The first sheet's problems are listed too,
     # unless it is empty (the rows are all elsewhere), so the file can be fixed in one go.
-    if all(not c.text.strip() for raw in grid.rows for c in raw.cells):
-        return ImportTable(rows=(), problems=grid.other_sheets)
-    return ImportTable(rows=(), problems=grid.other_sheets + _rows_from_grid(grid.rows, columns).problems)
+    first = () if _blank(grid.rows) else _rows_from_grid(grid.rows, columns).problems
+    return ImportTable(rows=(), problems=grid.other_sheets + first)
 
 
 # ------------------------------------------------------------------------------------------
@@ -346,10 +345,14 @@ def _xlsx_value_text(value: object) -> str:
 # ------------------------------------------------------------------------------------------
 
 
+def _blank(raw_rows: Sequence[_RawRow]) -> bool:
+    return all(not cell.text.strip() for raw in raw_rows for cell in raw.cells)
+
+
 def _rows_from_grid(raw_rows: list[_RawRow], columns: Sequence[Column]) -> ImportTable:
     expected = describe_expected_columns(columns)
-    if not raw_rows or not any(c.text.strip() for c in raw_rows[0].cells):
-        if all(not c.text.strip() for raw in raw_rows for c in raw.cells):
+    if not raw_rows or _blank(raw_rows[:1]):
+        if _blank(raw_rows):
             return _file_problem("The selected file is empty")
         return ImportTable(
             rows=(),
@@ -371,7 +374,7 @@ def _rows_from_grid(raw_rows: list[_RawRow], columns: Sequence[Column]) -> Impor
     rows: list[ImportRow] = []
     mapped = set(positions.values())
     for raw in raw_rows[1:]:
-        if all(not cell.text.strip() for cell in raw.cells):
+        if _blank([raw]):
             continue
         values: dict[str, str] = {}
         for column in columns:
