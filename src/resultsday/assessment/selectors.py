@@ -3,11 +3,14 @@ querysets or objects."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
+from resultsday.accounts.choices import AuditAction
+from resultsday.accounts.models import AuditEvent
 from resultsday.assessment.choices import BoundaryStatus
 from resultsday.assessment.models import GradeBoundary, UnitResult
 from resultsday.catalogue.choices import Assessment
@@ -206,3 +209,35 @@ def series_boundaries(
         BoundaryRow(u, entries[u.pk], marks.get(u.pk, 0), approved.get(u.pk), drafts.get(u.pk))
         for u in units
     ]
+
+
+@dataclass(frozen=True)
+class BoundaryNote:
+    """Why an officer drafted or approved a version, as they wrote it."""
+
+    action: str
+    by: str
+    at: dt.datetime
+    text: str
+
+
+def boundary_versions_with_notes(
+    versions: list[GradeBoundary],
+) -> list[tuple[GradeBoundary, list[BoundaryNote]]]:
+    """Each version with the notes given with it ("Why are you changing the boundaries?", "Note
+    for the record"), oldest first. The services keep them as the reason of the audit
+    event they write (assessment.services), so they are read from there: one query."""
+    notes: dict[int, list[BoundaryNote]] = {b.pk: [] for b in versions}
+    events = (
+        AuditEvent.objects.filter(
+            object_type=GradeBoundary._meta.label, object_id__in=[str(pk) for pk in notes],
+            action__in=[AuditAction.GRADE_BOUNDARY_SAVED, AuditAction.GRADE_BOUNDARY_APPROVED],
+        )
+        .exclude(reason="")
+        .order_by("at", "pk")
+        .values_list("object_id", "action", "actor_label", "at", "reason")
+    )
+    for object_id, action, by, at, text in events:
+        word = "Approved" if action == AuditAction.GRADE_BOUNDARY_APPROVED else "Drafted"
+        notes[int(object_id)].append(BoundaryNote(action=word, by=by, at=at, text=text))
+    return [(boundary, notes[boundary.pk]) for boundary in versions]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,8 +16,6 @@ from resultsday.accounts.access import (
     registrations_for_user,
     requires,
 )
-from resultsday.accounts.choices import AuditAction
-from resultsday.accounts.models import AuditEvent
 from resultsday.accounts.permissions import Permission
 from resultsday.assessment.choices import BoundaryStatus
 from resultsday.assessment.forms import (
@@ -35,6 +31,7 @@ from resultsday.assessment.models import GradeBoundary
 from resultsday.assessment.selectors import (
     approved_boundary,
     boundary_versions,
+    boundary_versions_with_notes,
     external_unit_of_ao,
     grid_qualifications,
     grid_units,
@@ -297,40 +294,10 @@ def boundary_detail(request: HttpRequest, code: str, series: str, unit_id: int) 
     return render(
         request, "assessment/boundary_detail.html",
         {"ao": ao, "series": series_obj, "unit": unit, "versions": versions, "draft": draft,
-         "version_rows": list(zip(versions, _boundary_notes(versions).values(), strict=True)),
+         "version_rows": boundary_versions_with_notes(versions),
          "approved": approved, "form": form, "approve_form": BoundaryApproveForm(prefix="approve"),
          "marks": marks_count(unit=unit, series=series_obj)},
     )
-
-
-@dataclass(frozen=True)
-class BoundaryNote:
-    """Why an officer drafted or approved a version, as they wrote it."""
-
-    action: str
-    by: str
-    at: dt.datetime
-    text: str
-
-
-def _boundary_notes(versions: list[GradeBoundary]) -> dict[int, list[BoundaryNote]]:
-    """The notes given with each version ("Why are you changing the boundaries?", "Note for the
-    record"), by version id, oldest first. The services keep them as the reason of the audit
-    event they write (assessment.services), so they are read from there: one query."""
-    notes: dict[int, list[BoundaryNote]] = {b.pk: [] for b in versions}
-    events = (
-        AuditEvent.objects.filter(
-            object_type=GradeBoundary._meta.label, object_id__in=[str(pk) for pk in notes],
-            action__in=[AuditAction.GRADE_BOUNDARY_SAVED, AuditAction.GRADE_BOUNDARY_APPROVED],
-        )
-        .exclude(reason="")
-        .order_by("at", "pk")
-        .values_list("object_id", "action", "actor_label", "at", "reason")
-    )
-    for object_id, action, by, at, text in events:
-        word = "Approved" if action == AuditAction.GRADE_BOUNDARY_APPROVED else "Drafted"
-        notes[int(object_id)].append(BoundaryNote(action=word, by=by, at=at, text=text))
-    return notes
 
 
 @requires(BOUNDARIES)
