@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from anyascii import anyascii
 from django.db import IntegrityError, transaction
@@ -132,8 +132,15 @@ def _learner_checks(details: LearnerDetails) -> dict[str, Check]:
     }
 
 
-def learner_details_check(*, details: LearnerDetails) -> tuple[LearnerDetails, list[FieldProblem]]:
-    """Check each identifier and name; return the normalised details and every problem."""
+class CheckedDetails(NamedTuple):
+    details: LearnerDetails  # normalised
+    problems: list[FieldProblem]
+    warnings: list[FieldProblem]  # as `learner_details_warnings` gives them
+
+
+def learner_details_check(*, details: LearnerDetails) -> CheckedDetails:
+    """Check each identifier and name; return the normalised details, every problem and every
+    warning (from the same checks: an upload checks each row once)."""
     checks = _learner_checks(details)
     problems = [FieldProblem(name, c.message or "") for name, c in checks.items() if not c.ok]
     if details.date_of_birth > timezone.localdate():
@@ -147,16 +154,17 @@ def learner_details_check(*, details: LearnerDetails) -> tuple[LearnerDetails, l
         date_of_birth=details.date_of_birth,
         ucas_personal_id=checks["ucas_personal_id"].value,
     )
-    return normalised, problems
+    return CheckedDetails(normalised, problems, _warnings(checks))
 
 
 def learner_details_warnings(*, details: LearnerDetails) -> list[FieldProblem]:
     """Doubts about details that pass, to show without blocking: a name exam data files cannot
     carry, a UCI whose check letter cannot be checked, and the like (identifiers.Check.warning)."""
-    return [
-        FieldProblem(name, c.warning)
-        for name, c in _learner_checks(details).items() if c.ok and c.warning
-    ]
+    return _warnings(_learner_checks(details))
+
+
+def _warnings(checks: dict[str, Check]) -> list[FieldProblem]:
+    return [FieldProblem(name, c.warning) for name, c in checks.items() if c.ok and c.warning]
 
 
 def learner_duplicates_check(
@@ -214,7 +222,7 @@ def learner_create(
     details: LearnerDetails,
     confirmed_different_person: bool = False,
 ) -> Learner:
-    details, problems = learner_details_check(details=details)
+    details, problems, _ = learner_details_check(details=details)
     problems += learner_duplicates_check(
         centre=centre, details=details, confirmed_different_person=confirmed_different_person
     )
@@ -239,7 +247,7 @@ def learner_amend(
     *, actor: User | None, learner: Learner, details: LearnerDetails, reason: str = ""
 ) -> Learner:
     """Change a learner's details; records before and after of what changed (nothing if none)."""
-    details, problems = learner_details_check(details=details)
+    details, problems, _ = learner_details_check(details=details)
     problems += learner_duplicates_check(
         centre=learner.centre, details=details, exclude=learner, confirmed_different_person=True
     )
@@ -568,7 +576,7 @@ class _UploadPlanner:
             problems.append(ImportProblem(n, name, value, f"Row {n}: {message}"))
 
         dob = _upload_date(row, problems)
-        details, detail_problems = learner_details_check(details=LearnerDetails(
+        details, detail_problems, detail_warnings = learner_details_check(details=LearnerDetails(
             candidate_number=row.values["candidate_number"],
             uln=row.values["uln"],
             uci=row.values["uci"],
@@ -583,7 +591,7 @@ class _UploadPlanner:
         progress = _yes_no(row, "needs_result_to_progress", problems)
 
         qn_check = check_qualification_number(row.values["qualification_qn"])
-        for warning in learner_details_warnings(details=details):
+        for warning in detail_warnings:
             name = column_of.get(warning.field or "", warning.field or "")
             self.warnings.append(ImportProblem(
                 n, name, row.values.get(name, ""), f"Row {n}, {name}: {warning.message}"
