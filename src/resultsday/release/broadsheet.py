@@ -27,7 +27,7 @@ from resultsday.formats.rfile import QualificationResultLine, ResultState, grade
 from resultsday.formats.safe_output import CellValue, Sheet, write_csv, write_xlsx
 from resultsday.learners.models import Learner, Registration
 from resultsday.learners.selectors import learner_search
-from resultsday.release.policy import EMBARGO_READERS, ViewerKind, Visibility
+from resultsday.release.policy import Visibility, result_reaches_viewer_at
 from resultsday.release.selectors import RESULT_REGISTRATION_STATUSES, result_visibilities
 
 NO_RESULT = "no_result"
@@ -63,9 +63,6 @@ SORTS = [
     ("grade", "Points, highest first"),
     ("status", "Status"),
 ]
-
-# Registrations that can carry a result; withdrawn and topped-up ones are replaced or gone.
-
 
 @dataclass(frozen=True)
 class BroadsheetRow:
@@ -151,22 +148,11 @@ def broadsheet_queryset(
     )
 
 
-def _available_from(decision: Visibility) -> dt.datetime | None:
-    """When a hidden result reaches this viewer, if a release time says so."""
-    if decision.visible:
-        return None
-    if decision.viewer in EMBARGO_READERS:
-        return decision.times.to_centres or decision.times.to_learners
-    if decision.viewer in (ViewerKind.TEACHER, ViewerKind.LEARNER):
-        return decision.times.to_learners
-    return None
-
-
 def _row(registration: Registration, decision: Visibility) -> BroadsheetRow:
     result = getattr(registration, "result", None)
     if not decision.visible:
         return BroadsheetRow(registration, decision, NOT_RELEASED, "", None, "", False, "",
-                             _available_from(decision))
+                             result_reaches_viewer_at(decision))
     if result is None:
         return BroadsheetRow(registration, decision, NO_RESULT, "", None, "", False, "", None)
     return BroadsheetRow(

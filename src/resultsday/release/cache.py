@@ -53,7 +53,8 @@ logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "results"
 # Bumped when the cached value changes shape or content (v4: units in natural order, "Unit 2"
-# before "Unit 11"), so old pickles and page bodies are never read by new code.
+# before "Unit 11"; v5: withdrawn and topped-up registrations left out), so old pickles and
+# page bodies are never read by new code.
 _PREFIX = "rd:results:v5"
 _ALL = f"{_PREFIX}:all"
 # A bound on the damage if an invalidation is lost (Redis unreachable at that moment), long

@@ -270,3 +270,17 @@ def grade_boundary_visibility(
         viewer=viewer, embargoed=True, times=times, released_at_discretion=None, now=now
     )
 
+
+def result_reaches_viewer_at(decision: Visibility) -> dt.datetime | None:
+    """When a result the policy hides from a viewer reaches them: the first release time at
+    which the policy (asked again) lets them see it. None if it is visible already, or if no
+    release time does."""
+    if decision.visible or decision.viewer is None:
+        return None
+    times = decision.times
+    for at in sorted({t for t in (times.to_centres, times.to_learners) if t is not None}):
+        if result_visibility(viewer=decision.viewer, embargoed=decision.embargoed, times=times,
+                             released_at_discretion=decision.released_at_discretion,
+                             now=at).visible:
+            return at
+    return None

@@ -28,7 +28,14 @@ from resultsday.core.templatetags.govuk import govuk_datetime
 from resultsday.grading import Catalogue, default_catalogue
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Registration
-from resultsday.release.policy import HIDDEN, ReleaseTimes, ViewerKind, Visibility, result_visibility
+from resultsday.release.policy import (
+    HIDDEN,
+    ReleaseTimes,
+    ViewerKind,
+    Visibility,
+    result_reaches_viewer_at,
+    result_visibility,
+)
 from resultsday.release.selectors import embargoed_registration_ids
 from resultsday.tracking.choices import CheckpointKind
 from resultsday.tracking.models import Checkpoint, CheckpointLearner, TrackingReport
@@ -418,24 +425,10 @@ def centre_tracking(
 Row = TypeVar("Row", "TrackingRow", "TrackedRegistration")
 
 
-def result_reaches_viewer_at(decision: Visibility) -> datetime | None:
-    """When a result the policy hides from a viewer reaches them: the first release time at
-    which the policy (asked again) lets them see it. None if no release time does."""
-    if decision.viewer is None:
-        return None
-    times = decision.times
-    for at in sorted({t for t in (times.to_centres, times.to_learners) if t is not None}):
-        if result_visibility(viewer=decision.viewer, embargoed=decision.embargoed, times=times,
-                             released_at_discretion=decision.released_at_discretion,
-                             now=at).visible:
-            return at
-    return None
-
-
 def held_until(decision: Visibility) -> str:
-    """`result_reaches_viewer_at` in words, as a held status says it ("" if not known)."""
-    at = result_reaches_viewer_at(decision)
-    return govuk_datetime(at) if at is not None else ""
+    """`release.policy.result_reaches_viewer_at` in words, as a held status says it ("" if not
+    known)."""
+    return govuk_datetime(result_reaches_viewer_at(decision))
 
 
 def facts_and_status_held(
