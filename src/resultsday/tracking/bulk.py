@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -72,8 +72,8 @@ from resultsday.tracking.selectors import (
     _structures,
     centre_visibility,
     engine_facts,
-    facts_and_status_held,
     held_until,
+    row_held,
     row_parts,
     series_dates,
 )
@@ -490,10 +490,12 @@ def _tracked_chunk(
     numbers = [codes.numbers[code] for code in attempts.code.tolist()]
     starts = attempts.starts.tolist()
     reported = [frozenset(numbers[starts[i]:starts[i + 1]]) for i in range(len(records))]
-    awaiting = [frozenset([units[unit_id][0] for unit_id, series_id in entries.get(r.pk, ())
-                           if series_id == r.series_id]) for r in records]
-    embargoed = [any(units[unit_id][3] for unit_id, series_id in entries.get(r.pk, ())
-                     if series_id == r.series_id) for r in records]
+    # The units awaited in the registration's own series, and whether one is external (the
+    # result is then under the embargo): one scan of the entries.
+    entered = [[units[unit_id] for unit_id, series_id in entries.get(r.pk, ())
+                if series_id == r.series_id] for r in records]
+    awaiting = [frozenset([unit[0] for unit in these]) for these in entered]
+    embargoed = [any(unit[3] for unit in these) for these in entered]
     sv_statuses = [verification.get((r.centre_id, quals[r.qualification_id].suite_id,
                                      quals[r.qualification_id].sector), "") for r in records]
     answered = _engine_answers(
@@ -556,7 +558,7 @@ def tracked_as_centre_sees(rows: Sequence[TrackedRegistration]) -> list[TrackedR
     """The rows as every member of the centre's staff may see them, as
     `selectors.rows_as_centre_sees` gives them on the page path: `selectors.centre_visibility`
     decided once per embargo, series dates and moment, and where it hides the result, the
-    row with `selectors.facts_and_status_held`. No queries."""
+    row with `selectors.row_held`. No queries."""
     decisions: dict[tuple[bool, SeriesDates, datetime], tuple[bool, str]] = {}
     shown = []
     for row in rows:
@@ -567,13 +569,7 @@ def tracked_as_centre_sees(rows: Sequence[TrackedRegistration]) -> list[TrackedR
             decided = decisions[key] = (decision.visible,
                                         "" if decision.visible else held_until(decision))
         visible, until = decided
-        found = None if visible else facts_and_status_held(row.facts, row.dates, row.now,
-                                                           until=until)
-        if found is None:
-            shown.append(row)
-        else:
-            facts, status = found
-            shown.append(replace(row, facts=facts, status=status, points=facts.engine_points))
+        shown.append(row if visible else row_held(row, until=until))
     return shown
 
 
@@ -741,11 +737,11 @@ def _answer(graded: Graded, row: int, beyond: int, *, pending: bool, claimed: bo
         elif not graded.complete[beyond]:
             short = True
             short_reasons = graded.reasons(beyond) if explain else ()
-        if not pending:
+        if explain and not pending:
             withheld = reason_incomplete(reasons)  # else pending: not withheld
-    elif not claimed:
+    elif explain and not claimed:
         withheld = REASON_NO_CLAIM
-    elif released is not True:
+    elif explain and released is not True:
         withheld = reason_verification(programme)
     fallback = graded.fallback[row]
     return EngineFacts(
@@ -753,7 +749,7 @@ def _answer(graded: Graded, row: int, beyond: int, *, pending: bool, claimed: bo
         points=int(graded.points[row]), reasons=reasons,
         fallback=f"{fallback.title} ({fallback.qualification}): {fallback.grade}" if fallback
         else "",
-        withheld_reason=withheld if explain else "",
+        withheld_reason=withheld,
     )
 
 

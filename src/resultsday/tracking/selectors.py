@@ -431,28 +431,16 @@ def held_until(decision: Visibility) -> str:
     return govuk_datetime(result_reaches_viewer_at(decision))
 
 
-def facts_and_status_held(
-    facts: TrackingFacts, dates: SeriesDates, now: datetime, *, until: str
-) -> tuple[TrackingFacts, Status] | None:
-    """What a viewer the policy does not yet let see the result sees (it reaches them `until`,
-    `held_until`): the facts without what is held back (`status.facts_held`) and the status
-    from them; None when nothing is held back (no result, and no external grade to work
-    anything out from)."""
-    if not (facts.result_status or facts.external_reported):
-        return None
-    held = facts_held(facts, until=until)
-    return held, status_of(held, dates, now)
-
-
-def row_held(row: Row, decision: Visibility) -> Row:
-    """The row as seen by a viewer whom the policy (`decision`) does not yet let see the result
-    (`facts_and_status_held`; the points are the held facts'). The page and bulk paths share
-    it."""
-    found = facts_and_status_held(row.facts, row.dates, row.now, until=held_until(decision))
-    if found is None:
+def row_held(row: Row, *, until: str) -> Row:
+    """The row as seen by a viewer whom the policy does not yet let see the result (it reaches
+    them `until`, `held_until`): the facts without what is held back (`status.facts_held`),
+    the status and points from them; the row itself when nothing is held back (no result,
+    and no external grade to work anything out from). The page and bulk paths share it."""
+    if not (row.facts.result_status or row.facts.external_reported):
         return row
-    facts, status = found
-    return replace(row, facts=facts, status=status, points=facts.engine_points)
+    facts = facts_held(row.facts, until=until)
+    return replace(row, facts=facts, status=status_of(facts, row.dates, row.now),
+                   points=facts.engine_points)
 
 
 def rows_as_seen(
@@ -464,7 +452,7 @@ def rows_as_seen(
     shown = []
     for row in rows:
         decision = decisions.get(row.registration.pk, HIDDEN)
-        shown.append(row if decision.visible else row_held(row, decision))
+        shown.append(row if decision.visible else row_held(row, until=held_until(decision)))
     return shown
 
 

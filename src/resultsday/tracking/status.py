@@ -189,10 +189,10 @@ def facts_held(facts: TrackingFacts, *, until: str) -> TrackingFacts:
     Every rule then reads only what the viewer may see: `rule_result_issued` says when the
     result is released instead of the grade, and `rule_ineligible` has no grade to judge by.
     """
+    held = replace(facts, result_grade="", result_held=True, result_held_until=until)
     if not facts.external_reported:
-        return replace(facts, result_grade="", result_held=True, result_held_until=until)
-    return replace(facts, result_grade="", result_held=True, result_held_until=until,
-                   engine_grade="", engine_points=None, engine_reasons=(),
+        return held
+    return replace(held, engine_grade="", engine_points=None, engine_reasons=(),
                    units_short_reasons=(), engine_fallback="", decision_reason="")
 
 
