@@ -81,11 +81,15 @@ class TopUpCandidate:
     larger_results: int
 
 
-def top_up_candidates(centre: Centre) -> list[TopUpCandidate]:
+def top_up_candidates(
+    centre: Centre, *, registrations: QuerySet[Registration] | None = None
+) -> list[TopUpCandidate]:
     """Learners with two or more active registrations in one suite and sector: each smaller
-    registration is proposed for topping up into the largest."""
+    registration is proposed for topping up into the largest. `registrations`: those the
+    viewer may read (`registrations_for_user`; AO staff read only their AO's, and both
+    registrations of a candidate are in one suite, so of one AO); default all."""
     registrations = (
-        Registration.objects.filter(
+        (Registration.objects.all() if registrations is None else registrations).filter(
             centre=centre, status=RegistrationStatus.ACTIVE, qualification__size_glh__isnull=False
         )
         .select_related("learner", "qualification", "series")

@@ -458,14 +458,12 @@ def entries_sample(request: HttpRequest, number: str) -> HttpResponse:
 @requires(READ)
 def top_ups_needed(request: HttpRequest, number: str) -> HttpResponse:
     centre = get_centre_for_user(request, number, READ)
-    candidates = top_up_candidates(centre)
-    # The user's own among them: AO staff see only registrations on their AO's qualifications
-    # (both registrations of a candidate are in one suite, so of one AO).
-    readable = set(registrations_for_user(request.user, READ).filter(
-        pk__in=[c.smaller.pk for c in candidates]).values_list("pk", flat=True))
+    candidates = top_up_candidates(
+        centre, registrations=registrations_for_user(request.user, READ)
+    )
     return render(
         request, "learners/top_ups.html",
-        {"centre": centre, "candidates": [c for c in candidates if c.smaller.pk in readable],
+        {"centre": centre, "candidates": candidates,
          "can_write": _can_write(request, centre.pk)},
     )
 
@@ -498,16 +496,17 @@ def registration_top_up_page(request: HttpRequest, pk: int) -> HttpResponse:
     # when the release policy lets the user see the result, and recorded if that is early.
     visibility = results_open(user=request.user, registrations=[registration],
                               page=request.path)[registration.pk]
-    unit_results = registration.unit_results.select_related("unit").order_by("unit__code",
-                                                                             "attempt")
+    unit_results = list(
+        registration.unit_results.select_related("unit").order_by("unit__code", "attempt")
+    )
+    shown = unit_results if visibility.visible else [
+        r for r in unit_results if r.unit.assessment != Assessment.EXTERNAL
+    ]
     return render(
         request, "learners/top_up.html",
         {"registration": registration, "form": form,
          "has_choices": form.fields["to_qualification"].queryset.exists(),  # type: ignore[attr-defined]
-         "unit_results": unit_results if visibility.visible
-         else unit_results.exclude(unit__assessment=Assessment.EXTERNAL),
-         "external_held": not visibility.visible
-         and unit_results.filter(unit__assessment=Assessment.EXTERNAL).exists(),
+         "unit_results": shown, "external_held": len(shown) < len(unit_results),
          "entries": registration_entries(registration=registration),
          "active": registration.status == RegistrationStatus.ACTIVE},
     )
