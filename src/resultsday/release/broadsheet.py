@@ -272,32 +272,24 @@ class UncodedGrades:
     learners: int
 
 
-def results_file_uncoded(rows: Sequence[BroadsheetRow]) -> list[UncodedGrades]:
-    """The qualifications among the rows whose shown grades the results (R) file cannot carry,
-    by title: what the page warns about, and why the file is refused (the writer itself would
-    refuse them too, with the format's reasons)."""
-    found: dict[str, tuple[str, dict[str, None], set[int]]] = {}
-    for row, line in zip(rows, results_file_lines(rows), strict=True):
+def results_file_uncoded(
+    rows: Sequence[BroadsheetRow], lines: Sequence[QualificationResultLine]
+) -> list[UncodedGrades]:
+    """The qualifications among the rows (with their `results_file_lines`) whose shown grades
+    the results (R) file cannot carry, by title: what the page warns about, and why the file
+    is refused (the writer itself would refuse them too, with the format's reasons)."""
+    found: dict[str, tuple[str, list[BroadsheetRow]]] = {}
+    for row, line in zip(rows, lines, strict=True):
         if line.state != ResultState.ISSUED or not line.grade:
             continue
         try:
             grade_field(line)
         except EdiWriteError:
             qualification = row.registration.qualification
-            _, grades, learners = found.setdefault(
-                qualification.qn, (qualification.title, {}, set())
-            )
-            grades[line.grade] = None
-            learners.add(row.registration.pk)
+            found.setdefault(qualification.qn, (qualification.title, []))[1].append(row)
     return sorted(
-        (UncodedGrades(qn=qn, title=title, grades=tuple(sorted(grades, key=_grade_order)),
-                       learners=len(learners))
-         for qn, (title, grades, learners) in found.items()),
+        (UncodedGrades(qn=qn, title=title, grades=tuple(broadsheet_grades(uncoded)),
+                       learners=len({row.registration.pk for row in uncoded}))
+         for qn, (title, uncoded) in found.items()),
         key=lambda u: (u.title, u.qn),
     )
-
-
-def _grade_order(grade: str) -> tuple[int, str]:
-    """D*D*D* before DDD before MMP: by the letters' worth, then as written."""
-    worth = {"*": 1, "D": 3, "M": 2, "P": 1}
-    return -sum(worth.get(letter, 0) for letter in grade), grade

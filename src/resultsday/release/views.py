@@ -25,7 +25,7 @@ from resultsday.accounts.permissions import Permission
 from resultsday.catalogue.models import Series
 from resultsday.centres.models import Centre
 from resultsday.formats.edi import EdiWriteError
-from resultsday.formats.rfile import results_file_name, write_results_file
+from resultsday.formats.rfile import QualificationResultLine, results_file_name, write_results_file
 from resultsday.learners.services import EDI_AB_ID, edi_series_code
 from resultsday.release.boundary_documents import (
     BoundaryDocument,
@@ -203,14 +203,17 @@ def centre_results(request: HttpRequest, number: str) -> HttpResponse:
         "page": page, "total": sheet.total, "query": query.urlencode(),
         "hidden": sum(1 for row in sheet.rows if row.status == NOT_RELEASED),
         "early": any(row.early for row in shown),
-        **_results_file_choices(request, sheet),
+        **_results_file_choices(request, sheet, results_file_lines(sheet.rows)),
     })
 
 
-def _results_file_choices(request: HttpRequest, sheet: _Broadsheet) -> dict[str, object]:
-    """Whether the results (R) file can carry every grade the filters select; if not, which
-    qualifications have grades it cannot carry, and a link to the file of each of the others."""
-    uncoded = results_file_uncoded(sheet.rows)
+def _results_file_choices(
+    request: HttpRequest, sheet: _Broadsheet, lines: list[QualificationResultLine]
+) -> dict[str, object]:
+    """Whether the results (R) file can carry every grade the filters select (`lines`, the
+    sheet's `results_file_lines`); if not, which qualifications have grades it cannot carry,
+    and a link to the file of each of the others."""
+    uncoded = results_file_uncoded(sheet.rows, lines)
     others: list[tuple[str, str, str]] = []
     if uncoded:
         refused = {u.qn for u in uncoded}
@@ -264,7 +267,8 @@ def centre_results_file(request: HttpRequest, number: str) -> HttpResponse:
     if sheet.series is None:
         raise Http404("No results to export.")
     codes = edi_series_code(sheet.series)
-    refusal: dict[str, object] = _results_file_choices(request, sheet)
+    lines = results_file_lines(sheet.rows)
+    refusal: dict[str, object] = _results_file_choices(request, sheet, lines)
     reasons: tuple[str, ...] = ()
     if codes is None:
         reasons = (f"The series {sheet.series.name} has the code {sheet.series.code}, which "
@@ -273,7 +277,7 @@ def centre_results_file(request: HttpRequest, number: str) -> HttpResponse:
     elif not refusal["uncoded"]:
         try:
             body = write_results_file(
-                results_file_lines(sheet.rows), ab_id=EDI_AB_ID, series=codes[0],
+                lines, ab_id=EDI_AB_ID, series=codes[0],
                 year=codes[1], sequence=1, produced_on=timezone.localdate(now),
             )
         except EdiWriteError as exc:
