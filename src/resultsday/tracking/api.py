@@ -19,9 +19,8 @@ from resultsday.tracking.selectors import (
     TrackingRow,
     centre_tracking,
     rows_as_seen,
-    tracking_queryset,
-    tracking_rows,
 )
+from resultsday.tracking.services import registration_tracking_open
 
 router = Router(tags=["tracking"])
 
@@ -93,10 +92,10 @@ def centre_tracking_list(request: HttpRequest, number: str) -> list[TrackingOut]
 )
 def registration_tracking(request: HttpRequest, registration_id: int) -> list[IssueOut]:
     api_require(request, READ)
-    registration = get_registration_for_user(request, registration_id, READ)
-    registration = tracking_queryset(type(registration).objects.filter(pk=registration.pk)).get()
-    decisions = results_open(user=request.user, registrations=[registration], page=request.path)
-    row = rows_as_seen(tracking_rows([registration]), decisions)[0]
+    row = registration_tracking_open(
+        user=request.user,  # type: ignore[arg-type]
+        registration=get_registration_for_user(request, registration_id, READ), page=request.path,
+    )
     issues = row.issues() or [row.status]
     return [IssueOut(code=s.code.value, label=s.label, meaning=s.meaning, action=s.action,
                      deadline=s.deadline,

@@ -21,6 +21,7 @@ from resultsday.core.collector import long_pass
 from resultsday.grading import Catalogue
 from resultsday.learners.choices import RegistrationStatus
 from resultsday.learners.models import Registration
+from resultsday.release.services import results_open
 from resultsday.tracking.bulk import (
     IdRange,
     TrackedRegistration,
@@ -33,7 +34,9 @@ from resultsday.tracking.models import Checkpoint, CheckpointLearner, TrackingRe
 from resultsday.tracking.parallel import parts_run
 from resultsday.tracking.reports import report_summary, tracking_report_files
 from resultsday.tracking.selectors import (
+    TrackingRow,
     rows_as_centre_sees,
+    rows_as_seen,
     series_dates,
     tracking_queryset,
     tracking_rows,
@@ -347,3 +350,12 @@ def tracking_reports_enqueue(*, parts: int, now: datetime | None = None) -> int:
 
     transaction.on_commit(send)
     return len(ranges)
+
+
+def registration_tracking_open(*, user: User, registration: Registration, page: str) -> TrackingRow:
+    """One registration's live status as `user` may see it (the page and the API): a look at
+    a result the release policy hides from others at this moment is recorded as an early view,
+    as on the results pages (`release.services.results_open`)."""
+    registration = tracking_queryset(Registration.objects.filter(pk=registration.pk)).get()
+    decisions = results_open(user=user, registrations=[registration], page=page)
+    return rows_as_seen(tracking_rows([registration]), decisions)[0]

@@ -28,7 +28,6 @@ from resultsday.core.forms import GovukForm
 from resultsday.formats.safe_output import write_csv
 from resultsday.learners.models import Registration
 from resultsday.release.selectors import result_visibilities
-from resultsday.release.services import results_open
 from resultsday.tracking.choices import CHECKPOINT_SLUGS, CheckpointKind, ReportTrigger
 from resultsday.tracking.forms import AtRiskFilterForm, DashboardFilterForm, DeclarationForm
 from resultsday.tracking.selectors import (
@@ -55,6 +54,7 @@ from resultsday.tracking.services import (
     checkpoint_confirm,
     checkpoint_declare,
     checkpoint_outstanding_record,
+    registration_tracking_open,
 )
 from resultsday.tracking.status import NO_ACTION, Fix, StatusCode
 
@@ -153,12 +153,11 @@ def dashboard(request: HttpRequest, number: str) -> HttpResponse:
 
 @requires(READ)
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = get_registration_for_user(request, pk, READ)
-    registration = tracking_queryset(Registration.objects.filter(pk=registration.pk)).get()
-    # The page shows what the status says of the result and the points so far: a look at an
-    # embargoed result is recorded as an early view, as on the results pages.
-    decisions = results_open(user=request.user, registrations=[registration], page=request.path)
-    row = rows_as_seen(tracking_rows([registration]), decisions)[0]
+    row = registration_tracking_open(
+        user=request.user,  # type: ignore[arg-type]
+        registration=get_registration_for_user(request, pk, READ), page=request.path,
+    )
+    registration = row.registration
     issues = [s for s in row.issues() if s.needs_action]
     return render(request, "tracking/detail.html", {
         "registration": registration, "row": row,
