@@ -136,6 +136,8 @@ def _unentered(world: World) -> bytes:
     return _csv([_other(other)])
 
 
+OUT_OF_RANGE = (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for "
+                "Unit 2 Unit T2 in Summer 2026")
 BAD_FILES = {
     "missing column": (
         lambda w: _csv([_row(w)], [h for h in HEADER if h != "raw_mark"]),
@@ -175,8 +177,7 @@ BAD_FILES = {
     ),
     "mark above the maximum": (
         lambda w: _csv([_row(w, raw_mark="71")]),
-        (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
-         "Unit T2 in Summer 2026"),
+        OUT_OF_RANGE,
     ),
     "duplicate rows": (
         lambda w: _csv([_row(w), _row(w, raw_mark="50")]),
@@ -184,18 +185,15 @@ BAD_FILES = {
     ),
     "mark with thousands of digits": (
         lambda w: _csv([_row(w, raw_mark="-" + "9" * 5000)]),
-        (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
-         "Unit T2 in Summer 2026"),
+        OUT_OF_RANGE,
     ),
     "mark of ten digits": (
         lambda w: _csv([_row(w, raw_mark="0001234567890")]),
-        (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
-         "Unit T2 in Summer 2026"),
+        OUT_OF_RANGE,
     ),
     "negative mark": (
         lambda w: _csv([_row(w, raw_mark="-1")]),
-        (2, "raw_mark", "Row 2: The raw mark must be from 0 to 70, the maximum mark for Unit 2 "
-         "Unit T2 in Summer 2026"),
+        OUT_OF_RANGE,
     ),
     "mark with a plus sign": (
         lambda w: _csv([_row(w, raw_mark="+44")]),
@@ -208,7 +206,7 @@ BAD_FILES = {
          "run as a formula: enter a number, or remove the -"),
     ),
     "withdrawn registration with an entry": (
-        lambda w: _withdrawn(w),
+        lambda w: _withdrawn(w),  # defined below
         (2, "qualification_qn", lambda w: f"Row 2: Ada Lovelace (candidate "
          f"{w.learner.candidate_number} at centre 10001) has been withdrawn from 601/7157/7, so "
          "cannot have a mark for Unit 2 Unit T2 in Summer 2026: remove the row (if they did sit "

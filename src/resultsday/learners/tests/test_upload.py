@@ -85,10 +85,6 @@ def test_an_xlsx_file_is_read_like_a_csv(world) -> None:
     assert outcome.problems == [] and outcome.registrations_created == 1
 
 
-def _other_centre_learner_row(world: World) -> dict[str, str]:
-    return _row(world, uln=world.learner_b.uln)
-
-
 BAD_FILES = {
     "missing column": (
         lambda w: _csv([_row(w)], [h for h in HEADER if h != "surname"]),
@@ -114,7 +110,7 @@ BAD_FILES = {
             "remove one of them"),
     ),
     "another centre's learner": (
-        lambda w: _csv([_other_centre_learner_row(w)]),
+        lambda w: _csv([_row(w, uln=w.learner_b.uln)]),
         (2, "uln", "Row 2: a learner with this ULN is registered on 601/7157/7 at another "
             "centre: ask that centre to withdraw them before you register them"),
     ),
